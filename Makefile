@@ -1,0 +1,65 @@
+# Multitrack: `make run` serves the demo workspace, `make test` runs every check.
+# Needs only Python 3.11+ on the machine; everything else is installed into .venv.
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+MT := $(BIN)/multitrack
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test check lint typecheck test-postgres test-browser bench install install-test clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Multitrack needs Python 3.11 or newer; found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+run: install
+	$(MT) migrate --noinput
+	$(MT) demo --if-empty
+	@echo
+	@echo "  Multitrack is serving on http://127.0.0.1:$(PORT)/"
+	@$(MT) demo --print-login
+	@echo "  Stop it with Ctrl+C."
+	@echo
+	$(MT) runserver 127.0.0.1:$(PORT)
+
+lint: install-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: install-test
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+check: install-test
+	$(MT) makemigrations --check --dry-run
+	$(MT) check
+
+test: lint typecheck check
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+# The suite against PostgreSQL (DATABASE_URL must point at a server that lets us create a test db).
+test-postgres: install-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -n 2 --dist loadgroup
+
+test-browser: install-test
+	MULTITRACK_REQUIRE_BROWSER=1 $(BIN)/pytest -m browser
+
+bench: install-test
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+from multitrack.cli import main
+
+main()
