@@ -23,6 +23,13 @@ from tests.factories import (
 )
 
 PASSWORD = "correct horse battery staple"
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Argon2 is slow on purpose; tests that are not about hashing need no such cost."""
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @dataclass
@@ -49,8 +56,10 @@ class Workspace:
 def workspace(db: None) -> Workspace:
     process = ProcessFactory(title="Harbour dialogue")
     other_process = ProcessFactory(title="Secret channel")
-    users = {role: UserFactory(username=role) for role in
-             ("convener", "facilitator", "analyst", "observer", "outsider", "stranger")}
+    users = {
+        role: UserFactory(username=role)
+        for role in ("convener", "facilitator", "analyst", "observer", "outsider", "stranger")
+    }
     for role in (Role.CONVENER, Role.FACILITATOR, Role.ANALYST, Role.OBSERVER):
         member(users[role.value], process, role)
     member(users["stranger"], other_process, Role.CONVENER)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("multitrack.accounts.urls")),
     path("", include("multitrack.actors.urls")),
     path("", include("multitrack.processes.urls")),
+    path("", include("multitrack.actors.import_urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

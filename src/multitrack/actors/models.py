@@ -18,6 +18,16 @@ class Conflict(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     summary = models.TextField(blank=True)
+    quiet_channel_days = models.PositiveIntegerField(
+        default=60,
+        help_text="Warn when official talks are blocked and no informal channel between two "
+        "parties has met for this many days.",
+    )
+    languages = models.JSONField(default=list, blank=True)
+    customs = models.TextField(blank=True, help_text="Customs and etiquette to respect.")
+    sensitivities = models.TextField(
+        blank=True, help_text="Topics and gestures to handle with care."
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -31,6 +41,25 @@ class Conflict(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("conflict-detail", args=[self.pk])
+
+
+class ContestedTerm(models.Model):
+    """A contested term in a conflict (e.g. one of two names for a place) and the neutral wording
+    the convener chose, used to check drafts and non-papers."""
+
+    conflict = models.ForeignKey(Conflict, on_delete=models.CASCADE, related_name="contested_terms")
+    term = models.CharField(max_length=200)
+    neutral_wording = models.CharField(max_length=200)
+    note = models.CharField(max_length=300, blank=True, help_text="Whose term it is, and why.")
+
+    class Meta:
+        ordering = ["conflict", "term"]
+        constraints = [
+            models.UniqueConstraint(fields=["conflict", "term"], name="term_once_per_conflict")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.neutral_wording}"
 
 
 class Party(models.Model):
@@ -50,7 +79,9 @@ class Party(models.Model):
         ordering = ["conflict__name", "name"]
         verbose_name_plural = "parties"
         constraints = [
-            models.UniqueConstraint(fields=["conflict", "name"], name="party_name_unique_in_conflict")
+            models.UniqueConstraint(
+                fields=["conflict", "name"], name="party_name_unique_in_conflict"
+            )
         ]
 
     def __str__(self) -> str:

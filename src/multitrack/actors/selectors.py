@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 
 from multitrack.accounts.access import processes_where, roles_of
 from multitrack.accounts.permissions import Permission
-from multitrack.actors.models import Conflict, Organisation, Person
+from multitrack.actors.models import Conflict, Organisation, Party, Person
 
 
 def people_visible_to(*, user: Any) -> QuerySet[Person]:
@@ -65,3 +65,53 @@ def can_see_real_name(*, user: Any, person: Person) -> bool:
 def name_for(*, user: Any, person: Person) -> str:
     """What the user may call a person: the real name with need-to-know, else the pseudonym."""
     return person.display_name if can_see_real_name(user=user, person=person) else person.pseudonym
+
+
+def parties_visible_to(*, user: Any) -> QuerySet[Party]:
+    """Parties to the conflicts the user may see, with their conflict."""
+    return Party.objects.filter(conflict__in=conflicts_visible_to(user=user)).select_related(
+        "conflict"
+    )
+
+
+def people_matching(*, user: Any, query: str = "", party_id: int | None = None) -> QuerySet[Person]:
+    """Visible people whose pseudonym matches ``query``, or whose real name does for those the
+    user has need-to-know for; optionally only those in one party."""
+    people = people_visible_to(user=user)
+    if query:
+        matches = Q(pseudonym__icontains=query)
+        allowed = real_name_person_ids(user=user)
+        if allowed is None:
+            matches |= Q(display_name__icontains=query)
+        elif allowed:
+            matches |= Q(display_name__icontains=query, pk__in=allowed)
+        people = people.filter(matches)
+    if party_id is not None:
+        # Only parties the user may see: filtering by a hidden party would reveal its members.
+        people = people.filter(
+            parties__id=party_id, parties__conflict__in=conflicts_visible_to(user=user)
+        )
+    return people.order_by("pseudonym")
+
+
+def can_edit_person(*, user: Any, person: Person) -> bool:
+    """Whether the user may edit the person: EDIT_PEOPLE in a process the person is on."""
+    if getattr(user, "is_superuser", False):
+        return True
+    allowed = processes_where(user, Permission.EDIT_PEOPLE)
+    return person.process_roles.filter(process_id__in=allowed).exists()
+
+
+def can_add_to_registry(*, user: Any) -> bool:
+    """Whether the user may add organisations: EDIT_PEOPLE in some process."""
+    return bool(
+        getattr(user, "is_superuser", False) or processes_where(user, Permission.EDIT_PEOPLE)
+    )
+
+
+def can_edit_conflict(*, user: Any, conflict: Conflict) -> bool:
+    """Whether the user may add parties: the conflict's creator or a convener of a process in it."""
+    if getattr(user, "is_superuser", False) or conflict.created_by_id == user.pk:
+        return True
+    conveners_of = processes_where(user, Permission.EDIT_PROCESS)
+    return conflict.processes.filter(pk__in=conveners_of).exists()

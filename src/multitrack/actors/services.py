@@ -45,8 +45,14 @@ def _can_edit_conflict(actor: Any, conflict: Conflict) -> bool:
 
 
 @transaction.atomic
-def party_add(*, actor: Any, conflict: Conflict, name: str, kind: str = Party.Kind.STATE,
-              is_minority: bool = False) -> Party:
+def party_add(
+    *,
+    actor: Any,
+    conflict: Conflict,
+    name: str,
+    kind: str = Party.Kind.STATE,
+    is_minority: bool = False,
+) -> Party:
     """Add a party or community to a conflict."""
     if not _can_edit_conflict(actor, conflict):
         raise PermissionDenied("Only the conflict's creator or a convener in it may add parties.")
@@ -58,13 +64,15 @@ def party_add(*, actor: Any, conflict: Conflict, name: str, kind: str = Party.Ki
 
 
 @transaction.atomic
-def organisation_create(*, actor: Any, name: str, kind: str, country: str = "",
-                        party: Party | None = None) -> Organisation:
+def organisation_create(
+    *, actor: Any, name: str, kind: str, country: str = "", party: Party | None = None
+) -> Organisation:
     """Register an organisation."""
     if not _can_edit_registry(actor):
         raise PermissionDenied("Your role does not allow adding organisations.")
-    organisation = Organisation(name=name, kind=kind, country=country, party=party,
-                                created_by=actor)
+    organisation = Organisation(
+        name=name, kind=kind, country=country, party=party, created_by=actor
+    )
     organisation.full_clean()
     organisation.save()
     audit(actor=actor, action="actors.organisation.created", target=organisation)
@@ -100,8 +108,9 @@ def _check_parties(parties: list[Party]) -> None:
 
 
 @transaction.atomic
-def person_update(*, actor: Any, person: Person, parties: list[Party] | None = None,
-                  **fields: Any) -> Person:
+def person_update(
+    *, actor: Any, person: Person, parties: list[Party] | None = None, **fields: Any
+) -> Person:
     """Change a person's details."""
     if not _can_edit_person(actor, person):
         raise PermissionDenied("Your role does not allow editing this person.")
@@ -117,14 +126,27 @@ def person_update(*, actor: Any, person: Person, parties: list[Party] | None = N
 
 
 @transaction.atomic
-def affiliation_add(*, actor: Any, person: Person, capacity: str,
-                    organisation: Organisation | None = None, role: str = "",
-                    start_date: Any = None, end_date: Any = None) -> Affiliation:
+def affiliation_add(
+    *,
+    actor: Any,
+    person: Person,
+    capacity: str,
+    organisation: Organisation | None = None,
+    role: str = "",
+    start_date: Any = None,
+    end_date: Any = None,
+) -> Affiliation:
     """Record a role a person held, and the capacity it gave them, over a period."""
     if not _can_edit_person(actor, person):
         raise PermissionDenied("Your role does not allow editing this person.")
-    affiliation = Affiliation(person=person, organisation=organisation, role=role,
-                              capacity=capacity, start_date=start_date, end_date=end_date)
+    affiliation = Affiliation(
+        person=person,
+        organisation=organisation,
+        role=role,
+        capacity=capacity,
+        start_date=start_date,
+        end_date=end_date,
+    )
     affiliation.full_clean()
     affiliation.save()
     audit(actor=actor, action="actors.affiliation.added", target=affiliation)

@@ -166,7 +166,9 @@ class Attendance(models.Model):
         ordering = ["meeting", "person__pseudonym"]
         verbose_name_plural = "attendance"
         constraints = [
-            models.UniqueConstraint(fields=["meeting", "person"], name="attendance_once_per_meeting")
+            models.UniqueConstraint(
+                fields=["meeting", "person"], name="attendance_once_per_meeting"
+            )
         ]
 
     def __str__(self) -> str:
@@ -211,7 +213,9 @@ class FollowUp(models.Model):
         Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
     )
     owner_note = models.CharField(
-        max_length=200, blank=True, help_text="An owner who is not in the registry, e.g. 'convening team'."
+        max_length=200,
+        blank=True,
+        help_text="An owner who is not in the registry, e.g. 'convening team'.",
     )
     due_date = models.DateField(null=True, blank=True)
     is_done = models.BooleanField(default=False)

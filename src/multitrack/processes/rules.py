@@ -67,7 +67,9 @@ OFFICIAL_LEVEL_WORDS = {
 
 def _official_levels(capacities: Counter[Capacity]) -> str:
     levels = ", ".join(
-        OFFICIAL_LEVEL_WORDS[capacity] for capacity in OFFICIAL_LEVEL_WORDS if capacity in capacities
+        OFFICIAL_LEVEL_WORDS[capacity]
+        for capacity in OFFICIAL_LEVEL_WORDS
+        if capacity in capacities
     )
     return f" ({levels})" if levels else ""
 
@@ -75,7 +77,8 @@ def _official_levels(capacities: Counter[Capacity]) -> str:
 def derive_track(attendees: Iterable[Attendee]) -> TrackReading:
     """Derive a meeting's track from the people who attended it.
 
-    >>> derive_track([Attendee(Capacity.MID_LEVEL_OFFICIAL), Attendee(Capacity.ACADEMIC)]).explanation
+    >>> room = [Attendee(Capacity.MID_LEVEL_OFFICIAL), Attendee(Capacity.ACADEMIC)]
+    >>> derive_track(room).explanation
     'Track 1.5: 1 serving official (mid-level), 1 non-official'
     """
     people = list(attendees)
@@ -89,8 +92,8 @@ def derive_track(attendees: Iterable[Attendee]) -> TrackReading:
     if unknown and not officials and not non_officials:
         return TrackReading(
             None,
-            f"No track yet: the capacity of {_plural(unknown, 'participant is', 'participants are')}"
-            " unknown.",
+            "No track yet: the capacity of "
+            f"{_plural(unknown, 'participant is', 'participants are')} unknown.",
             0,
             0,
             unknown,

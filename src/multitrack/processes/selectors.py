@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 
 from multitrack.accounts.access import roles_of
 from multitrack.actors.models import Affiliation
-from multitrack.processes.models import Attendance, Meeting, Process
+from multitrack.processes.models import Attendance, FollowUp, Meeting, Process
 from multitrack.processes.rules import Attendee, Track, TrackReading, derive_track
 
 
@@ -79,7 +80,35 @@ class ProcessSummary:
 def process_summary(*, process: Process) -> ProcessSummary:
     """Each meeting's derived track, the count per track and the declared/derived mismatches."""
     meetings = with_attendance(process.meetings.select_related("process").order_by("date", "pk"))
+    return _summarise(list(meetings))
+
+
+def process_summaries(*, processes: list[Process]) -> dict[int, ProcessSummary]:
+    """``process_summary`` for several processes at once, in a fixed number of queries."""
+    meetings = with_attendance(
+        Meeting.objects.filter(process__in=processes)
+        .select_related("process")
+        .order_by("date", "pk")
+    )
+    by_process: dict[int, list[Meeting]] = {process.pk: [] for process in processes}
+    for meeting in meetings:
+        by_process[meeting.process_id].append(meeting)
+    return {pk: _summarise(process_meetings) for pk, process_meetings in by_process.items()}
+
+
+def _summarise(meetings: list[Meeting]) -> ProcessSummary:
     readings = [MeetingTrack(m, meeting_track_reading(m)) for m in meetings]
     counts = Counter(r.reading.track for r in readings if r.reading.track is not None)
     ordered = {track.value: counts[track] for track in Track if counts[track]}
     return ProcessSummary(readings, ordered, [r for r in readings if r.has_mismatch])
+
+
+def follow_ups_open_for(*, user: Any, due_by: datetime.date) -> QuerySet[FollowUp]:
+    """Open follow-ups due by ``due_by`` (overdue ones included) in the user's processes."""
+    return (
+        FollowUp.objects.filter(
+            meeting__in=meetings_visible_to(user=user), is_done=False, due_date__lte=due_by
+        )
+        .select_related("meeting", "meeting__process", "owner")
+        .order_by("due_date", "pk")
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from multitrack.accounts.access import forget_roles, require
@@ -34,7 +34,7 @@ from multitrack.processes.models import (
 def process_create(*, actor: Any, conflict: Conflict, title: str, **fields: Any) -> Process:
     """Open a dialogue process; its creator becomes its convener."""
     if not actor.has_perm("processes.add_process"):
-        raise ValidationError("Your account may not open new processes.")
+        raise PermissionDenied("Your account may not open new processes.")
     process = Process(conflict=conflict, title=title, **fields)
     process.full_clean()
     process.save()
@@ -60,6 +60,10 @@ def process_update(*, actor: Any, process: Process, **fields: Any) -> Process:
 def membership_set(*, actor: Any, process: Process, user: Any, role: Role | None) -> None:
     """Give a user a role in a process, change it, or (role None) remove them."""
     require(actor, Permission.MANAGE_MEMBERS, process.pk)
+    is_convener = Membership.objects.filter(process=process, user=user, role=Role.CONVENER)
+    others = Membership.objects.filter(process=process, role=Role.CONVENER).exclude(user=user)
+    if role != Role.CONVENER and is_convener.exists() and not others.exists():
+        raise ValidationError("A process needs a convener: make someone else convener first.")
     if role is None:
         Membership.objects.filter(process=process, user=user).delete()
         audit(actor=actor, action="accounts.membership.removed", target=user, process=process)
@@ -191,13 +195,16 @@ def note_write(*, actor: Any, meeting: Meeting, text: str, override_reason: str 
         terms = attributions_in(text)
         if terms and not override_reason.strip():
             quoted = ", ".join(f"“{t}”" for t in terms)
+            # The code goes on the field's error: Django drops a code given beside a dict.
             raise ValidationError(
                 {
-                    "text": "This meeting is under the Chatham House Rule, so notes must not say "
-                    f"who said what. The note names: {quoted}. Remove them, or give a reason to "
-                    "save it anyway."
-                },
-                code="attribution",
+                    "text": ValidationError(
+                        "This meeting is under the Chatham House Rule, so notes must not say "
+                        f"who said what. The note names: {quoted}. Remove them, or give a "
+                        "reason to save it anyway.",
+                        code="attribution",
+                    )
+                }
             )
     note = Note(
         meeting=meeting,

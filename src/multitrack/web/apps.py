@@ -5,3 +5,6 @@ class WebConfig(AppConfig):
     name = "multitrack.web"
     label = "web"
     verbose_name = "Web interface"
+
+    def ready(self) -> None:
+        from multitrack.web import checks  # noqa: F401  (registers the deploy checks)

@@ -1,3 +1,9 @@
+"""The dashboard."""
+
 from django.urls import path
 
-urlpatterns: list = []
+from multitrack.web import views
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

@@ -1,0 +1,135 @@
+"""Admin for superusers only: users and their roles, API tokens (revoke only) and the audit trail
+(read-only).
+
+The admin is a superuser's tool. Staff accounts that are not superusers cannot enter it at all,
+whatever model permissions someone grants them and whichever app registers models: the site's
+``has_permission`` is replaced below. Our own ModelAdmins also check for a superuser
+(``SuperuserOnly``), so the rule holds even if the site check is ever removed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
+from django.http import HttpRequest
+
+from multitrack.accounts.models import APIToken, AuditEvent, Membership
+
+
+def is_active_superuser(request: HttpRequest) -> bool:
+    """Whether the request comes from an active superuser: the admin's only audience."""
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+# Replacing the method on the default site (rather than a custom AdminSite with its own
+# AdminConfig) keeps settings.INSTALLED_APPS as it is; the effect is the same.
+admin.site.has_permission = is_active_superuser  # type: ignore[method-assign]
+
+
+class SuperuserOnly(admin.ModelAdmin):
+    """A ModelAdmin that only active superusers may see or use."""
+
+    def _is_superuser(self, request: HttpRequest) -> bool:
+        return is_active_superuser(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._is_superuser(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_superuser(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return self._is_superuser(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_superuser(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._is_superuser(request)
+
+
+class SuperuserOnlyInline(admin.TabularInline):
+    """An inline that only active superusers may see or use."""
+
+    extra = 0
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_active_superuser(request)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+
+class MembershipInline(SuperuserOnlyInline):
+    model = Membership
+    autocomplete_fields = ["process"]
+
+
+class MultitrackUserAdmin(SuperuserOnly, UserAdmin):
+    """Django's user admin, for superusers only, with the user's roles in processes."""
+
+    inlines = [MembershipInline]
+
+
+class MultitrackGroupAdmin(SuperuserOnly, GroupAdmin):
+    """Django's group admin, for superusers only."""
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), MultitrackUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, MultitrackGroupAdmin)
+
+
+@admin.register(Membership)
+class MembershipAdmin(SuperuserOnly):
+    list_display = ["user", "process", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "process__title"]
+    autocomplete_fields = ["user", "process"]
+    list_select_related = ["user", "process"]
+
+
+@admin.register(APIToken)
+class APITokenAdmin(SuperuserOnly):
+    """Tokens are issued by their owners on the API tokens page; here they can only be revoked."""
+
+    list_display = ["name", "user", "created_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
+    search_fields = ["name", "user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["user", "name", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(SuperuserOnly):
+    """The audit trail is append-only: nobody adds, changes or deletes lines here."""
+
+    list_display = ["at", "actor", "action", "target_type", "target_id", "process"]
+    list_filter = ["action", "target_type"]
+    search_fields = ["action", "actor__username", "target_id"]
+    list_select_related = ["actor", "process"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,370 @@
+"""The JSON API for people, organisations, conflicts and their parties.
+
+Views stay thin: an id becomes an object through ``access_*``, lists come from the selectors,
+writes go through the services. A person's real name and contact details are null unless the
+caller has need-to-know for them; a party is shown only where its conflict is visible.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+from ninja.pagination import paginate
+
+from multitrack.accounts.access import is_member
+from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, Pages, caller, choices_schema
+from multitrack.actors import services
+from multitrack.actors.access import (
+    access_conflict_by_id,
+    access_organisation_by_id,
+    access_person_by_id,
+)
+from multitrack.actors.models import Conflict, Organisation, Party, Person
+from multitrack.actors.selectors import (
+    conflicts_visible_to,
+    organisations_visible_to,
+    parties_visible_to,
+    people_visible_to,
+    real_name_person_ids,
+)
+from multitrack.processes.access import access_process_by_id
+
+router = Router()
+
+OrganisationKind = Annotated[
+    Organisation.Kind, choices_schema(Organisation.Kind, "OrganisationKind")
+]
+PartyKind = Annotated[Party.Kind, choices_schema(Party.Kind, "PartyKind")]
+
+_REAL_NAMES = "_multitrack_real_name_person_ids"
+_CONFLICTS = "_multitrack_visible_conflict_ids"
+
+
+# Need-to-know, worked out once per request (never per row) and kept on the request.
+
+
+def may_see_real_name(request: HttpRequest, person_id: int) -> bool:
+    """Whether the caller has need-to-know for this person's name and contact details."""
+    if not hasattr(request, _REAL_NAMES):
+        setattr(request, _REAL_NAMES, real_name_person_ids(user=caller(request)))
+    allowed: set[int] | None = getattr(request, _REAL_NAMES)
+    return allowed is None or person_id in allowed
+
+
+def may_see_conflict(request: HttpRequest, conflict_id: int) -> bool:
+    """Whether the caller may see a conflict (and so the parties to it)."""
+    if not hasattr(request, _CONFLICTS):
+        visible = conflicts_visible_to(user=caller(request)).values_list("pk", flat=True)
+        setattr(request, _CONFLICTS, set(visible))
+    return conflict_id in getattr(request, _CONFLICTS)
+
+
+def _parties(request: HttpRequest, party_ids: list[int]) -> list[Party]:
+    """The parties with these ids, all in conflicts the caller may see; else Http404."""
+    wanted = set(party_ids)
+    parties = list(parties_visible_to(user=caller(request)).filter(pk__in=wanted))
+    if len(parties) != len(wanted):
+        raise Http404("No such party.")
+    return parties
+
+
+def _need_to_know(context: dict[str, Any], person: Person, value: Any) -> Any:
+    return value if may_see_real_name(context["request"], person.pk) else None
+
+
+# Schemas.
+
+
+class PartyOut(Schema):
+    id: int
+    conflict_id: int
+    name: str
+    kind: PartyKind
+    is_minority: bool
+
+
+class PersonRefOut(Schema):
+    """A person as named to the caller: the pseudonym always, the real name with need-to-know."""
+
+    id: int
+    pseudonym: str
+    display_name: str | None = Field(description="Null unless the caller has need-to-know.")
+
+    @staticmethod
+    def resolve_display_name(obj: Person, context: dict[str, Any]) -> str | None:
+        return _need_to_know(context, obj, obj.display_name)
+
+
+class PersonOut(PersonRefOut):
+    """A person. Real name, aliases, email and phone are null without need-to-know."""
+
+    aliases: list[str] | None = Field(description="Null unless the caller has need-to-know.")
+    email: str | None = Field(description="Null unless the caller has need-to-know.")
+    phone: str | None = Field(description="Null unless the caller has need-to-know.")
+    gender: Person.Gender
+    languages: list[str]
+    parties: list[PartyOut] = Field(description="Only parties to conflicts the caller may see.")
+
+    @staticmethod
+    def resolve_aliases(obj: Person, context: dict[str, Any]) -> list[str] | None:
+        return _need_to_know(context, obj, obj.aliases)
+
+    @staticmethod
+    def resolve_email(obj: Person, context: dict[str, Any]) -> str | None:
+        return _need_to_know(context, obj, obj.email)
+
+    @staticmethod
+    def resolve_phone(obj: Person, context: dict[str, Any]) -> str | None:
+        return _need_to_know(context, obj, obj.phone)
+
+    @staticmethod
+    def resolve_parties(obj: Person, context: dict[str, Any]) -> list[Party]:
+        request = context["request"]
+        return [p for p in obj.parties.all() if may_see_conflict(request, p.conflict_id)]
+
+
+class PersonCreateIn(Schema):
+    process_id: int = Field(description="The process whose roster the person joins.")
+    pseudonym: str
+    display_name: str
+    aliases: list[str] = Field(default_factory=list)
+    gender: Person.Gender = Person.Gender.UNDISCLOSED
+    languages: list[str] = Field(default_factory=list)
+    email: str = ""
+    phone: str = ""
+    party_ids: list[int] = Field(default_factory=list)
+
+
+class PersonUpdateIn(Schema):
+    """Only the fields sent are changed."""
+
+    pseudonym: str | None = None
+    display_name: str | None = None
+    aliases: list[str] | None = None
+    gender: Person.Gender | None = None
+    languages: list[str] | None = None
+    email: str | None = None
+    phone: str | None = None
+    party_ids: list[int] | None = None
+
+
+class OrganisationOut(Schema):
+    id: int
+    name: str
+    kind: OrganisationKind
+    country: str
+    party: PartyOut | None = Field(description="Null also when its conflict is not visible.")
+
+    @staticmethod
+    def resolve_party(obj: Organisation, context: dict[str, Any]) -> Party | None:
+        party = obj.party
+        if party is None or not may_see_conflict(context["request"], party.conflict_id):
+            return None
+        return party
+
+
+class OrganisationCreateIn(Schema):
+    name: str
+    kind: OrganisationKind
+    country: str = ""
+    party_id: int | None = None
+
+
+class ConflictOut(Schema):
+    id: int
+    name: str
+    summary: str
+    parties: list[PartyOut]
+
+
+class ConflictCreateIn(Schema):
+    name: str
+    summary: str = ""
+
+
+class PartyCreateIn(Schema):
+    name: str
+    kind: PartyKind = Party.Kind.STATE
+    is_minority: bool = False
+
+
+# People.
+
+
+@router.get(
+    "/people",
+    response={200: list[PersonOut], **READ_ERRORS},
+    operation_id="person_list",
+    summary="List the people on the rosters of the caller's processes",
+    tags=["people"],
+)
+@paginate(Pages)
+def person_list(request: HttpRequest, process_id: int | None = None) -> QuerySet[Person]:
+    user = caller(request)
+    people = people_visible_to(user=user).prefetch_related("parties")
+    if process_id is not None:
+        # Checked first: a person on two rosters must not reveal the roster of a process the
+        # caller is not in.
+        if not is_member(user, process_id):
+            return Person.objects.none()
+        people = people.filter(process_roles__process_id=process_id)
+    return people
+
+
+@router.get(
+    "/people/{person_id}",
+    response={200: PersonOut, **READ_ERRORS},
+    operation_id="person_read",
+    summary="Read a person",
+    tags=["people"],
+)
+def person_read(request: HttpRequest, person_id: int) -> Person:
+    return access_person_by_id(caller(request), person_id)
+
+
+@router.post(
+    "/people",
+    response={201: PersonOut, **WRITE_ERRORS},
+    operation_id="person_create",
+    summary="Register a person on a process's roster",
+    tags=["people"],
+)
+def person_create(request: HttpRequest, payload: PersonCreateIn) -> Status[Person]:
+    user = caller(request)
+    process = access_process_by_id(user, payload.process_id)
+    fields = payload.model_dump(exclude={"process_id", "party_ids", "pseudonym", "display_name"})
+    person = services.person_create(
+        actor=user,
+        process=process,
+        pseudonym=payload.pseudonym,
+        display_name=payload.display_name,
+        parties=_parties(request, payload.party_ids),
+        **fields,
+    )
+    return Status(201, person)
+
+
+@router.patch(
+    "/people/{person_id}",
+    response={200: PersonOut, **WRITE_ERRORS},
+    operation_id="person_update",
+    summary="Change a person's details",
+    tags=["people"],
+)
+def person_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn) -> Person:
+    user = caller(request)
+    person = access_person_by_id(user, person_id)
+    fields = payload.model_dump(exclude_unset=True)
+    party_ids = fields.pop("party_ids", None)
+    parties = None if party_ids is None else _parties(request, party_ids)
+    return services.person_update(actor=user, person=person, parties=parties, **fields)
+
+
+# Organisations.
+
+
+@router.get(
+    "/organisations",
+    response={200: list[OrganisationOut], **READ_ERRORS},
+    operation_id="organisation_list",
+    summary="List the organisations tied to the caller's processes and people",
+    tags=["organisations"],
+)
+@paginate(Pages)
+def organisation_list(request: HttpRequest) -> QuerySet[Organisation]:
+    return organisations_visible_to(user=caller(request)).select_related("party")
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response={200: OrganisationOut, **READ_ERRORS},
+    operation_id="organisation_read",
+    summary="Read an organisation",
+    tags=["organisations"],
+)
+def organisation_read(request: HttpRequest, organisation_id: int) -> Organisation:
+    return access_organisation_by_id(caller(request), organisation_id)
+
+
+@router.post(
+    "/organisations",
+    response={201: OrganisationOut, **WRITE_ERRORS},
+    operation_id="organisation_create",
+    summary="Register an organisation",
+    tags=["organisations"],
+)
+def organisation_create(
+    request: HttpRequest, payload: OrganisationCreateIn
+) -> Status[Organisation]:
+    party = None if payload.party_id is None else _parties(request, [payload.party_id])[0]
+    organisation = services.organisation_create(
+        actor=caller(request),
+        name=payload.name,
+        kind=payload.kind,
+        country=payload.country,
+        party=party,
+    )
+    return Status(201, organisation)
+
+
+# Conflicts and their parties.
+
+
+@router.get(
+    "/conflicts",
+    response={200: list[ConflictOut], **READ_ERRORS},
+    operation_id="conflict_list",
+    summary="List the conflicts of the caller's processes, with their parties",
+    tags=["conflicts"],
+)
+@paginate(Pages)
+def conflict_list(request: HttpRequest) -> QuerySet[Conflict]:
+    return conflicts_visible_to(user=caller(request)).prefetch_related("parties")
+
+
+@router.get(
+    "/conflicts/{conflict_id}",
+    response={200: ConflictOut, **READ_ERRORS},
+    operation_id="conflict_read",
+    summary="Read a conflict and its parties",
+    tags=["conflicts"],
+)
+def conflict_read(request: HttpRequest, conflict_id: int) -> Conflict:
+    return access_conflict_by_id(caller(request), conflict_id)
+
+
+@router.post(
+    "/conflicts",
+    response={201: ConflictOut, **WRITE_ERRORS},
+    operation_id="conflict_create",
+    summary="Register a conflict",
+    tags=["conflicts"],
+)
+def conflict_create(request: HttpRequest, payload: ConflictCreateIn) -> Status[Conflict]:
+    conflict = services.conflict_create(
+        actor=caller(request), name=payload.name, summary=payload.summary
+    )
+    return Status(201, conflict)
+
+
+@router.post(
+    "/conflicts/{conflict_id}/parties",
+    response={201: PartyOut, **WRITE_ERRORS},
+    operation_id="party_add",
+    summary="Add a party or community to a conflict",
+    tags=["conflicts"],
+)
+def party_add(request: HttpRequest, conflict_id: int, payload: PartyCreateIn) -> Status[Party]:
+    user = caller(request)
+    conflict = access_conflict_by_id(user, conflict_id)
+    party = services.party_add(
+        actor=user,
+        conflict=conflict,
+        name=payload.name,
+        kind=payload.kind,
+        is_minority=payload.is_minority,
+    )
+    return Status(201, party)

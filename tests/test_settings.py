@@ -1,0 +1,132 @@
+"""Settings from the environment: safe defaults, production passes check --deploy."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from multitrack.env import ConfigurationError, envbool, envint, envlist, envsecret, envstr
+
+
+def run_multitrack(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-m", "multitrack", *args],
+        env={**clean, **env},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path: Path) -> None:
+    result = run_multitrack(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "MULTITRACK_PRODUCTION": "1",
+            "SECRET_KEY": "x" * 64 + "-a-long-random-production-key",
+            "ALLOWED_HOSTS": "dialogue.example.org",
+            "MULTITRACK_VAR_DIR": str(tmp_path),
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path: Path) -> None:
+    result = run_multitrack(
+        "check",
+        env={
+            "MULTITRACK_PRODUCTION": "1",
+            "ALLOWED_HOSTS": "x.example.org",
+            "MULTITRACK_VAR_DIR": str(tmp_path),
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set in production" in result.stderr
+
+
+def test_development_generates_a_secret_key_once_and_keeps_it_private(tmp_path: Path) -> None:
+    first = envsecret("MULTITRACK_TEST_UNSET_SECRET", keep_in=tmp_path / "secret_key")
+    second = envsecret("MULTITRACK_TEST_UNSET_SECRET", keep_in=tmp_path / "secret_key")
+    assert first == second
+    assert len(first) >= 50
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_debug_is_off_unless_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DEBUG", raising=False)
+    assert envbool("DEBUG", default=False) is False
+    monkeypatch.setenv("DEBUG", "yes")
+    assert envbool("DEBUG", default=False) is True
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "enabled"])
+def test_an_unclear_yes_or_no_is_an_error_not_a_guess(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("MULTITRACK_TEST_FLAG", value)
+    with pytest.raises(ConfigurationError, match="MULTITRACK_TEST_FLAG"):
+        envbool("MULTITRACK_TEST_FLAG", default=False)
+
+
+def test_numbers_and_lists_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MULTITRACK_TEST_NUMBER", "42")
+    monkeypatch.setenv("MULTITRACK_TEST_LIST", "a.example, b.example,,")
+    assert envint("MULTITRACK_TEST_NUMBER", default=1) == 42
+    assert envlist("MULTITRACK_TEST_LIST", default=[]) == ["a.example", "b.example"]
+    monkeypatch.setenv("MULTITRACK_TEST_NUMBER", "forty")
+    with pytest.raises(ConfigurationError):
+        envint("MULTITRACK_TEST_NUMBER", default=1)
+
+
+def test_a_setting_can_come_from_a_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    secret_file = tmp_path / "key"
+    secret_file.write_text("from-a-file\n")
+    monkeypatch.setenv("MULTITRACK_TEST_KEY_FILE", str(secret_file))
+    assert envstr("MULTITRACK_TEST_KEY") == "from-a-file"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "warning_id"),
+    [
+        ({"SESSION_COOKIE_AGE": "1209600"}, "multitrack.W001"),
+    ],
+)
+def test_our_own_deploy_checks_catch_what_django_misses(
+    tmp_path: Path, overrides: dict[str, str], warning_id: str
+) -> None:
+    result = run_multitrack(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "MULTITRACK_PRODUCTION": "1",
+            "SECRET_KEY": "x" * 64 + "-a-long-random-production-key",
+            "ALLOWED_HOSTS": "dialogue.example.org",
+            "MULTITRACK_VAR_DIR": str(tmp_path),
+            **overrides,
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert warning_id in result.stderr + result.stdout
+
+
+def test_development_cookies_are_flagged_by_the_deploy_checks(tmp_path: Path) -> None:
+    result = run_multitrack(
+        "check", "--deploy", env={"MULTITRACK_VAR_DIR": str(tmp_path)}, cwd=tmp_path
+    )
+    assert "multitrack.W002" in result.stderr + result.stdout
