@@ -37,8 +37,8 @@ run: install
 	$(MT) runserver 127.0.0.1:$(PORT)
 
 lint: install-test
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 typecheck: install-test
 	$(BIN)/mypy

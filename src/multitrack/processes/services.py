@@ -84,8 +84,9 @@ def roster_add(*, actor: Any, process: Process, person: Person) -> ProcessPartic
 
 
 @transaction.atomic
-def meeting_schedule(*, actor: Any, process: Process, title: str, date: datetime.date,
-                     **fields: Any) -> Meeting:
+def meeting_schedule(
+    *, actor: Any, process: Process, title: str, date: datetime.date, **fields: Any
+) -> Meeting:
     """Add a meeting to a process."""
     require(actor, Permission.RECORD_MEETINGS, process.pk)
     meeting = Meeting(process=process, title=title, date=date, **fields)
@@ -103,8 +104,7 @@ def meeting_update(*, actor: Any, meeting: Meeting, **fields: Any) -> Meeting:
         setattr(meeting, name, value)
     meeting.full_clean()
     meeting.save()
-    audit(actor=actor, action="processes.meeting.changed", target=meeting,
-          process=meeting.process)
+    audit(actor=actor, action="processes.meeting.changed", target=meeting, process=meeting.process)
     return meeting
 
 
@@ -134,8 +134,12 @@ def attendance_record(
     attendance.is_acting_officially = is_acting_officially
     attendance.full_clean()
     attendance.save()
-    audit(actor=actor, action="processes.attendance.recorded", target=attendance,
-          process=meeting.process)
+    audit(
+        actor=actor,
+        action="processes.attendance.recorded",
+        target=attendance,
+        process=meeting.process,
+    )
     return attendance
 
 
@@ -144,13 +148,19 @@ def attendance_remove(*, actor: Any, attendance: Attendance) -> None:
     """Take a person off a meeting's attendance list."""
     meeting = attendance.meeting
     require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
-    audit(actor=actor, action="processes.attendance.removed", target=attendance,
-          process=meeting.process)
+    audit(
+        actor=actor,
+        action="processes.attendance.removed",
+        target=attendance,
+        process=meeting.process,
+    )
     attendance.delete()
 
 
 @transaction.atomic
-def agenda_item_add(*, actor: Any, meeting: Meeting, title: str, description: str = "") -> AgendaItem:
+def agenda_item_add(
+    *, actor: Any, meeting: Meeting, title: str, description: str = ""
+) -> AgendaItem:
     """Append a point to a meeting's agenda."""
     require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
     position = meeting.agenda_items.count() + 1
@@ -236,18 +246,25 @@ def follow_up_add(
 ) -> FollowUp:
     """Record an action agreed at a meeting."""
     require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
-    if owner is not None and not ProcessParticipant.objects.filter(
-        process_id=meeting.process_id, person=owner
-    ).exists():
+    if (
+        owner is not None
+        and not ProcessParticipant.objects.filter(
+            process_id=meeting.process_id, person=owner
+        ).exists()
+    ):
         raise ValidationError({"owner": "The owner must be one of the process's participants."})
     follow_up = FollowUp(
-        meeting=meeting, description=description, owner=owner, owner_note=owner_note,
+        meeting=meeting,
+        description=description,
+        owner=owner,
+        owner_note=owner_note,
         due_date=due_date,
     )
     follow_up.full_clean()
     follow_up.save()
-    audit(actor=actor, action="processes.follow_up.added", target=follow_up,
-          process=meeting.process)
+    audit(
+        actor=actor, action="processes.follow_up.added", target=follow_up, process=meeting.process
+    )
     return follow_up
 
 
@@ -257,6 +274,10 @@ def follow_up_set_done(*, actor: Any, follow_up: FollowUp, is_done: bool) -> Fol
     require(actor, Permission.RECORD_MEETINGS, follow_up.meeting.process_id)
     follow_up.is_done = is_done
     follow_up.save(update_fields=["is_done"])
-    audit(actor=actor, action="processes.follow_up.changed", target=follow_up,
-          process=follow_up.meeting.process)
+    audit(
+        actor=actor,
+        action="processes.follow_up.changed",
+        target=follow_up,
+        process=follow_up.meeting.process,
+    )
     return follow_up
