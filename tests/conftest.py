@@ -22,6 +22,8 @@ from tests.factories import (
     member,
 )
 
+pytest_plugins = ["tests.browser_fixtures"]
+
 PASSWORD = "correct horse battery staple"
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -1,7 +1,9 @@
-"""Playwright driving the machine's Chromium against a live test server.
+"""Playwright driving the machine's Chromium against a live test server (a pytest plugin).
 
-Browser tests skip, saying why, when Chromium is absent; with MULTITRACK_REQUIRE_BROWSER=1 (as
-in CI) a missing Chromium fails the run instead. No browser is ever downloaded.
+Registered once from tests/conftest.py, so every test module can ask for ``page`` or
+``browser`` by name. Browser tests skip, saying why, when Chromium is absent; with
+MULTITRACK_REQUIRE_BROWSER=1 (as in CI) a missing Chromium fails the run instead. No browser is
+ever downloaded.
 """
 
 from __future__ import annotations
@@ -13,10 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-# Playwright's sync API runs an event loop in this thread; Django's guard against using the ORM
-# from async code would otherwise refuse the test's own database set-up.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("MULTITRACK_CHROMIUM", "/usr/bin/chromium")
 REQUIRED = os.environ.get("MULTITRACK_REQUIRE_BROWSER") == "1"
@@ -35,9 +33,9 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
+    """Every test that drives the browser is marked, and all run on one worker, in turn."""
     for item in items:
-        if here in Path(str(item.fspath)).parents:
+        if {"page", "browser"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
             item.add_marker(pytest.mark.xdist_group("browser"))
 
@@ -52,6 +50,10 @@ def browser() -> Iterator[object]:
             pytest.fail(message.replace("skipped", "required"), pytrace=False)
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's guard against using the
+    # ORM from async code would otherwise refuse the tests' own database work from here on.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
