@@ -111,10 +111,22 @@ def demo_load(*, random_state: int = DEMO_SEED, logins_path: Path | None = None)
     with transaction.atomic():
         # Seeded on purpose: the content is the same on every load (passwords use secrets).
         summary = _Builder(random.Random(random_state)).build()  # noqa: S311
+        _load_extensions()
         # Inside the transaction: if the file cannot be written, nobody has unknown passwords.
         _write_logins(path, summary.logins)
     summary.logins_path = path
     return summary
+
+
+def _load_extensions() -> None:
+    """Ideas and official talks, best-practice data and a consultation, on top of the base.
+
+    Imported here because each extension finds the base demo's people and processes by name
+    through this module.
+    """
+    from multitrack.consultations.demo import load_consultations_demo
+
+    load_consultations_demo()
 
 
 def demo_logins(*, logins_path: Path | None = None) -> list[DemoLogin]:

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "multitrack.accounts",
     "multitrack.actors",
     "multitrack.processes",
+    "multitrack.consultations",
 ]
 
 MIDDLEWARE = [
@@ -175,3 +176,30 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL") or "WARNING"},
 }
+
+# --- Consultations (issue 3): background recomputes and abuse limits -------------------------
+# django-tasks (the backport of Django 6's tasks) with the ORM backend from django-tasks-db:
+# works on SQLite and PostgreSQL; run the worker with `multitrack db_worker`.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {
+    "default": {
+        "BACKEND": envstr("MULTITRACK_TASKS_BACKEND") or "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+# Seconds a recompute waits after the first new vote, so a burst of votes makes one fit.
+MULTITRACK_MAP_DEBOUNCE_SECONDS = envint("MULTITRACK_MAP_DEBOUNCE_SECONDS", default=10)
+# Rate limits, per minute. The per-address count is kept in the cache under a keyed hash whose
+# key is replaced every hour; no address is ever written to the database or the logs.
+MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE = envint(
+    "MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE", default=60
+)
+MULTITRACK_VOTES_PER_ADDRESS_PER_MINUTE = envint(
+    "MULTITRACK_VOTES_PER_ADDRESS_PER_MINUTE", default=1200
+)
+MULTITRACK_STATEMENTS_PER_PARTICIPANT_PER_HOUR = envint(
+    "MULTITRACK_STATEMENTS_PER_PARTICIPANT_PER_HOUR", default=10
+)
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+MULTITRACK_TRUSTED_PROXY_COUNT = envint("MULTITRACK_TRUSTED_PROXY_COUNT", default=0)
+# --- end of consultations ---------------------------------------------------------------------

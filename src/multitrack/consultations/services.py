@@ -1,0 +1,552 @@
+"""Writes: consultations, statements, participants, votes, moderation and stored maps.
+
+Staff actions go through a named permission and leave an audit event (never content).
+Participant actions are checked against the consultation's rules instead; their votes are
+recorded in the append-only :class:`VoteRecord` history, which is their audit trail.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import F, Max
+from django.http import Http404
+from django.utils import timezone
+
+from multitrack.accounts.audit import audit
+from multitrack.accounts.permissions import Permission
+from multitrack.consultations import maps, rules
+from multitrack.consultations.access import require_in_consultation
+from multitrack.consultations.models import (
+    Consultation,
+    Invitation,
+    OpinionMap,
+    Participant,
+    Statement,
+    Vote,
+    VoteRecord,
+    hash_secret,
+)
+from multitrack.consultations.selectors import existing_statement_texts, is_votable, latest_map
+from multitrack.processes.models import Process
+
+logger = logging.getLogger(__name__)
+
+CONSULTATION_FIELDS = (
+    "title",
+    "question",
+    "description",
+    "languages",
+    "opens_at",
+    "closes_at",
+    "moderation",
+    "access",
+    "results_visibility",
+    "accepts_statements",
+    "statement_max_length",
+)
+MAX_INVITATIONS_AT_ONCE = 500
+
+
+class Decision:
+    """What a moderator can decide about a statement."""
+
+    ACCEPT = "accept"
+    REJECT = "reject"
+    META = "meta"
+    ALL = (ACCEPT, REJECT, META)
+
+
+def _next_number(queryset: Any) -> int:
+    return int(queryset.aggregate(top=Max("number"))["top"] or 0) + 1
+
+
+def _lock(consultation: Consultation) -> None:
+    """Serialise numbering within one consultation (a no-op lock on SQLite, which serialises)."""
+    Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
+
+
+# --- Consultations ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def consultation_create(
+    *,
+    actor: Any,
+    process: Process | None,
+    title: str,
+    question: str,
+    seed_statements: Sequence[str] = (),
+    **fields: Any,
+) -> Consultation:
+    """Open a consultation in a process (or standing alone), with its seed statements."""
+    unknown = set(fields) - set(CONSULTATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown consultation fields: {sorted(unknown)}")
+    consultation = Consultation(
+        process=process, created_by=actor, title=title, question=question, **fields
+    )
+    if process is not None:
+        require_in_consultation(actor, Permission.RUN_CONSULTATIONS, consultation)
+    elif not getattr(actor, "is_authenticated", False):
+        raise ValidationError("Sign in to open a consultation.")
+    consultation.full_clean()
+    consultation.save()
+    audit(actor=actor, action="consultations.created", target=consultation, process=process)
+    for text in seed_statements:
+        if text.strip():
+            statement_seed(actor=actor, consultation=consultation, text=text)
+    return consultation
+
+
+@transaction.atomic
+def consultation_update(*, actor: Any, consultation: Consultation, **fields: Any) -> Consultation:
+    """Change a consultation's settings."""
+    require_in_consultation(actor, Permission.RUN_CONSULTATIONS, consultation)
+    unknown = set(fields) - set(CONSULTATION_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown consultation fields: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(consultation, name, value)
+    consultation.full_clean()
+    consultation.save()
+    audit(
+        actor=actor,
+        action="consultations.updated",
+        target=consultation,
+        process=consultation.process,
+    )
+    return consultation
+
+
+@transaction.atomic
+def statement_seed(
+    *, actor: Any, consultation: Consultation, text: str, language: str = ""
+) -> Statement:
+    """Add a convener's statement: accepted at once, shown to every participant."""
+    require_in_consultation(actor, Permission.RUN_CONSULTATIONS, consultation)
+    _lock(consultation)
+    text = rules.clean_text(text)
+    if len(text) > consultation.statement_max_length:
+        raise ValidationError(
+            {"text": f"Keep it under {consultation.statement_max_length} characters."}
+        )
+    statement = Statement(
+        consultation=consultation,
+        number=_next_number(consultation.statements),
+        text=text,
+        language=language or (consultation.languages[:1] or [""])[0],
+        is_seed=True,
+        status=Statement.Status.ACCEPTED,
+        moderated_by=actor,
+        moderated_at=timezone.now(),
+    )
+    statement.full_clean()
+    statement.save()
+    audit(
+        actor=actor,
+        action="consultations.statement_seeded",
+        target=statement,
+        process=consultation.process,
+    )
+    return statement
+
+
+@transaction.atomic
+def invitations_create(*, actor: Any, consultation: Consultation, count: int) -> list[str]:
+    """Make one-time invitation tokens; the raw tokens are returned once and never stored."""
+    require_in_consultation(actor, Permission.RUN_CONSULTATIONS, consultation)
+    if not 1 <= count <= MAX_INVITATIONS_AT_ONCE:
+        raise ValidationError({"count": f"Make between 1 and {MAX_INVITATIONS_AT_ONCE} at once."})
+    tokens = [secrets.token_urlsafe(24) for _ in range(count)]
+    Invitation.objects.bulk_create(
+        Invitation(consultation=consultation, token_hash=hash_secret(token)) for token in tokens
+    )
+    audit(
+        actor=actor,
+        action="consultations.invitations_created",
+        target=consultation,
+        process=consultation.process,
+    )
+    return tokens
+
+
+# --- Participants -------------------------------------------------------------------------
+
+
+def _issue_participant_number(consultation: Consultation) -> int:
+    """The next participant number: one atomic row update (a flood of newcomers on PostgreSQL
+    holds the consultation's row only for that statement)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Consultation._meta.db_table} "  # noqa: S608 (a model's table name)
+                "SET last_participant_number = last_participant_number + 1 "
+                "WHERE id = %s RETURNING last_participant_number",
+                [consultation.pk],
+            )
+            row = cursor.fetchone()
+        return int(row[0])
+    with transaction.atomic():
+        _lock(consultation)
+        Consultation.objects.filter(pk=consultation.pk).update(
+            last_participant_number=F("last_participant_number") + 1
+        )
+        return int(
+            Consultation.objects.values_list("last_participant_number", flat=True).get(
+                pk=consultation.pk
+            )
+        )
+
+
+def _participant_create(consultation: Consultation, origin: str) -> tuple[Participant, str]:
+    raw = secrets.token_urlsafe(32)
+    participant = Participant.objects.create(
+        consultation=consultation,
+        number=_issue_participant_number(consultation),
+        origin=origin,
+        key_hash=hash_secret(raw),
+    )
+    return participant, raw
+
+
+def participant_join(*, consultation: Consultation) -> tuple[Participant, str]:
+    """An anonymous participant for a link consultation: returns it and its browser secret.
+
+    Not wrapped in a transaction of its own: the number is issued and the row inserted as two
+    short statements, so newcomers do not queue behind each other (a failed insert leaves a
+    gap in the numbers, nothing else).
+    """
+    if consultation.access != Consultation.Access.LINK:
+        raise ValidationError("This consultation is by invitation only.")
+    if not consultation.is_open():
+        raise ValidationError("This consultation is not open.")
+    return _participant_create(consultation, Participant.Origin.ANONYMOUS)
+
+
+@transaction.atomic
+def invitation_redeem(*, consultation: Consultation, token: str) -> tuple[Participant, str]:
+    """Turn a one-time invitation into an invited participant; a used token is refused."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(consultation=consultation, token_hash=hash_secret(token))
+        .first()
+    )
+    if invitation is None or invitation.used_at is not None:
+        raise ValidationError("This invitation link is not valid or has already been used.")
+    participant, raw = _participant_create(consultation, Participant.Origin.INVITED)
+    invitation.participant = participant
+    invitation.used_at = timezone.now()
+    invitation.save(update_fields=["participant", "used_at"])
+    return participant, raw
+
+
+# --- Votes --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def vote_cast(*, participant: Participant, statement: Statement, value: int) -> Vote:
+    """Record a vote: appended to the history, and the participant's effective vote set."""
+    consultation = participant.consultation
+    _check_vote(participant, value)
+    if not is_votable(statement, consultation):
+        # Includes a submitter's own statement while it waits for pre-moderation.
+        raise ValidationError({"statement": "This statement cannot be voted on."})
+    now = timezone.now()
+    VoteRecord.objects.create(
+        consultation_id=consultation.pk,
+        participant_id=participant.pk,
+        statement_id=statement.pk,
+        value=value,
+        origin=participant.origin,
+        cast_at=now,
+    )
+    vote = Vote(
+        consultation_id=consultation.pk,
+        participant_id=participant.pk,
+        statement_id=statement.pk,
+        value=value,
+        cast_at=now,
+    )
+    Vote.objects.bulk_create(
+        [vote],
+        update_conflicts=True,
+        unique_fields=["participant", "statement"],
+        update_fields=["value", "cast_at"],
+    )
+    map_request(consultation_id=consultation.pk)
+    return vote
+
+
+_FAST_VOTE_SQL = """
+WITH target AS (
+    SELECT id FROM {statement}
+    WHERE consultation_id = %(consultation)s AND number = %(number)s
+      AND (status = 'accepted' OR (status = 'pending' AND %(post_moderated)s))
+), record AS (
+    INSERT INTO {record} (consultation_id, participant_id, statement_id, value, origin, cast_at)
+    SELECT %(consultation)s, %(participant)s, id, %(value)s, %(origin)s, %(now)s FROM target
+    RETURNING statement_id
+)
+INSERT INTO {vote} (consultation_id, participant_id, statement_id, value, cast_at)
+SELECT %(consultation)s, %(participant)s, statement_id, %(value)s, %(now)s FROM record
+ON CONFLICT (participant_id, statement_id)
+DO UPDATE SET value = EXCLUDED.value, cast_at = EXCLUDED.cast_at
+RETURNING statement_id
+"""
+
+
+def vote_cast_by_number(*, participant: Participant, number: int, value: int) -> None:
+    """Vote on the statement with this number: the participant pages' and API's entry point.
+
+    On PostgreSQL this is one statement (find the votable statement, append the record, set
+    the effective vote), atomic by itself and one round trip: the vote is the hot path of a
+    public consultation. Elsewhere it is :func:`vote_cast`. Raises Http404 for an unknown
+    statement and ValidationError for one that takes no votes, as :func:`vote_cast` does.
+    """
+    consultation = participant.consultation
+    if connection.vendor != "postgresql":
+        vote_cast(
+            participant=participant,
+            statement=_statement_by_number(consultation, number),
+            value=value,
+        )
+        return
+    _check_vote(participant, value)
+    sql = _FAST_VOTE_SQL.format(
+        statement=Statement._meta.db_table,
+        record=VoteRecord._meta.db_table,
+        vote=Vote._meta.db_table,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "consultation": consultation.pk,
+                "participant": participant.pk,
+                "number": number,
+                "value": value,
+                "origin": participant.origin,
+                "now": timezone.now(),
+                "post_moderated": consultation.moderation == Consultation.Moderation.POST,
+            },
+        )
+        stored = cursor.fetchone()
+    if stored is None:
+        _statement_by_number(consultation, number)  # 404 when there is no such statement
+        raise ValidationError({"statement": "This statement cannot be voted on."})
+    map_request(consultation_id=consultation.pk)
+
+
+def _statement_by_number(consultation: Consultation, number: int) -> Statement:
+    try:
+        return Statement.objects.get(consultation=consultation, number=number)
+    except Statement.DoesNotExist:
+        raise Http404("No such statement.") from None
+
+
+def _check_vote(participant: Participant, value: int) -> None:
+    """What every vote must satisfy whatever the statement."""
+    consultation = participant.consultation
+    if value not in (-1, 0, 1):
+        raise ValidationError({"value": "A vote is agree (1), disagree (-1) or pass (0)."})
+    if not consultation.is_open():
+        raise ValidationError("This consultation is not open for votes.")
+    if consultation.access == Consultation.Access.INVITED and (
+        participant.origin == Participant.Origin.ANONYMOUS
+    ):
+        raise ValidationError("This consultation is by invitation only.")
+
+
+# --- Participant statements ---------------------------------------------------------------
+
+
+def statement_problems(*, consultation: Consultation, text: str, language: str = "") -> list[str]:
+    """Why a participant's statement would be refused (length, content, language)."""
+    problems = rules.text_problems(
+        rules.clean_text(text),
+        max_length=consultation.statement_max_length,
+        languages=consultation.languages,
+    )
+    if language and consultation.languages and language not in consultation.languages:
+        problems.append("Choose one of this consultation's languages.")
+    return problems
+
+
+@transaction.atomic
+def statement_submit(
+    *,
+    participant: Participant,
+    text: str,
+    language: str = "",
+    allow_near_duplicate: bool = False,
+) -> Statement:
+    """A participant's own statement: pending moderation (shown at once under post-moderation).
+
+    Raises ValidationError with code ``near_duplicate`` when it reads almost like an existing
+    statement, unless the participant confirmed it.
+    """
+    consultation = participant.consultation
+    if not consultation.accepts_statements:
+        raise ValidationError("This consultation does not take new statements.")
+    if not consultation.is_open():
+        raise ValidationError("This consultation is not open.")
+    text = rules.clean_text(text)
+    problems = statement_problems(consultation=consultation, text=text, language=language)
+    if problems:
+        raise ValidationError({"text": problems})
+    similar = rules.near_duplicates(text, existing_statement_texts(consultation))
+    if similar and (not allow_near_duplicate or any(score >= 0.999 for _, score in similar)):
+        raise ValidationError(
+            {
+                "text": ValidationError(
+                    "A statement like this already exists: vote on it instead.",
+                    code="near_duplicate",
+                    params={"numbers": [number for number, _ in similar]},
+                )
+            }
+        )
+    _lock(consultation)
+    statement = Statement(
+        consultation=consultation,
+        number=_next_number(consultation.statements),
+        text=text,
+        language=language or (consultation.languages[:1] or [""])[0],
+        author=participant,
+        status=Statement.Status.PENDING,
+    )
+    statement.full_clean()
+    statement.save()
+    return statement
+
+
+# --- Moderation ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def statement_moderate(
+    *, actor: Any, statement: Statement, decision: str, reason: str = ""
+) -> Statement:
+    """Accept, reject or mark as meta one statement, with the moderator's reason."""
+    consultation = statement.consultation
+    require_in_consultation(actor, Permission.MODERATE_STATEMENTS, consultation)
+    if decision not in Decision.ALL:
+        raise ValidationError({"decision": "Accept, reject or mark as meta."})
+    if decision == Decision.REJECT and not reason.strip():
+        raise ValidationError({"reason": "Say why the statement is rejected."})
+    statement.status = (
+        Statement.Status.REJECTED if decision == Decision.REJECT else Statement.Status.ACCEPTED
+    )
+    statement.is_meta = decision == Decision.META
+    statement.moderation_reason = reason.strip()[:200]
+    statement.moderated_by = actor
+    statement.moderated_at = timezone.now()
+    statement.full_clean()
+    statement.save()
+    audit(
+        actor=actor,
+        action=f"consultations.statement_{decision}ed".replace("metaed", "marked_meta"),
+        target=statement,
+        process=consultation.process,
+    )
+    map_request(consultation_id=consultation.pk)
+    return statement
+
+
+@transaction.atomic
+def statements_moderate(
+    *,
+    actor: Any,
+    consultation: Consultation,
+    numbers: Iterable[int],
+    decision: str,
+    reason: str = "",
+) -> int:
+    """The same decision for many statements of one consultation; returns how many."""
+    require_in_consultation(actor, Permission.MODERATE_STATEMENTS, consultation)
+    done = 0
+    for statement in consultation.statements.filter(number__in=list(numbers)):
+        statement_moderate(actor=actor, statement=statement, decision=decision, reason=reason)
+        done += 1
+    return done
+
+
+# --- Maps ---------------------------------------------------------------------------------
+
+
+def map_request(*, consultation_id: int, delay_seconds: int | None = None) -> bool:
+    """Queue a recompute unless one is already waiting; True when one was queued.
+
+    A cache key keeps a burst of votes from touching the consultation row; the row's
+    ``map_requested_at`` makes it one queued fit per consultation across processes.
+    """
+    from multitrack.consultations.tasks import enqueue_recompute
+
+    debounce = settings.MULTITRACK_MAP_DEBOUNCE_SECONDS if delay_seconds is None else delay_seconds
+    if debounce > 0 and not cache.add(
+        f"consultations:map-requested:{consultation_id}", 1, debounce
+    ):
+        return False
+    updated = Consultation.objects.filter(pk=consultation_id, map_requested_at__isnull=True).update(
+        map_requested_at=timezone.now()
+    )
+    if not updated:
+        return False
+    enqueue_recompute(consultation_id=consultation_id, delay_seconds=debounce)
+    return True
+
+
+def map_recompute(*, consultation_id: int) -> OpinionMap | None:
+    """Fit the opinion map on the current effective votes and store it (the worker's job)."""
+    Consultation.objects.filter(pk=consultation_id).update(map_requested_at=None)
+    consultation = Consultation.objects.filter(pk=consultation_id).first()
+    if consultation is None:
+        return None
+    started = time.monotonic()
+    votes = list(
+        Vote.objects.filter(consultation=consultation).values_list(
+            "participant__number", "statement__number", "value", "cast_at"
+        )
+    )
+    if not votes:
+        return None
+    statuses = consultation.statements.values_list("number", "status", "is_meta")
+    previous = latest_map(consultation)
+    random_state = consultation.pk
+    fitted = maps.fit(
+        participants=(v[0] for v in votes),
+        statements=(v[1] for v in votes),
+        values=(v[2] for v in votes),
+        rejected=[n for n, status, _ in statuses if status == Statement.Status.REJECTED],
+        meta=[n for n, _, is_meta in statuses if is_meta],
+        previous=previous.state if previous else None,
+        random_state=random_state,
+    )
+    stored = OpinionMap.objects.create(
+        consultation=consultation,
+        engine_version=fitted.engine_version,
+        random_state=random_state,
+        n_participants=fitted.n_participants,
+        n_statements=fitted.n_statements,
+        n_votes=fitted.n_votes,
+        last_vote_at=max(v[3] for v in votes),
+        duration_ms=int((time.monotonic() - started) * 1000),
+        result=fitted.result,
+        state=fitted.state,
+        warm_start_from=previous,
+    )
+    logger.info(
+        "consultation %s map recomputed: %s votes in %s ms",
+        consultation.pk,
+        fitted.n_votes,
+        stored.duration_ms,
+    )
+    return stored
