@@ -125,7 +125,9 @@ def _load_extensions() -> None:
     through this module.
     """
     from multitrack.consultations.demo import load_consultations_demo
+    from multitrack.ideas.demo import load_ideas_demo
 
+    load_ideas_demo()
     load_consultations_demo()
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "multitrack.accounts",
     "multitrack.actors",
     "multitrack.processes",
+    "multitrack.ideas",
     "multitrack.consultations",
 ]
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("multitrack.actors.urls")),
     path("", include("multitrack.processes.urls")),
     path("", include("multitrack.actors.import_urls")),
+    path("", include("multitrack.ideas.urls")),
     path("", include("multitrack.consultations.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
