@@ -126,8 +126,10 @@ def _load_extensions() -> None:
     """
     from multitrack.consultations.demo import load_consultations_demo
     from multitrack.ideas.demo import load_ideas_demo
+    from multitrack.practice.demo import load_practice_demo
 
     load_ideas_demo()
+    load_practice_demo()
     load_consultations_demo()
 
 

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "multitrack.actors",
     "multitrack.processes",
     "multitrack.ideas",
+    "multitrack.practice",
+    "multitrack.insights",
     "multitrack.consultations",
 ]
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("multitrack.processes.urls")),
     path("", include("multitrack.actors.import_urls")),
     path("", include("multitrack.ideas.urls")),
+    path("", include("multitrack.practice.urls")),
+    path("", include("multitrack.insights.urls")),
     path("", include("multitrack.consultations.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

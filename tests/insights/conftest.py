@@ -1,0 +1,1 @@
+"""The Playwright fixtures of tests/browser, for the process health page's browser test."""
