@@ -13,7 +13,8 @@ from multitrack.opinion import VoteMatrix
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO / ".." / "shared" / "data"
-FIXTURES = SHARED / "polis-math-fixtures"
+# Shipped with the tests (MPL-2.0, licence beside them), so they never depend on a checkout nearby.
+FIXTURES = REPO / "tests" / "data" / "polis-math-fixtures"
 OPENDATA = SHARED / "polis-opendata"
 LOCAL = REPO / "tests" / "data" / "polis"
 FIXTURE_CASES = ["below-100-ptpts", "above-100-ptpts", "25ptpt-3gp-no-strict-with-meta"]
