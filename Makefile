@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 MT := $(BIN)/multitrack
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test check lint typecheck test-postgres test-browser bench install install-test clean
+.PHONY: run test check lint typecheck test-postgres test-browser bench bench-load install install-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Multitrack needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -32,8 +32,12 @@ run: install
 	@echo
 	@echo "  Multitrack is serving on http://127.0.0.1:$(PORT)/"
 	@$(MT) demo --print-login
-	@echo "  Stop it with Ctrl+C."
+	@echo "  Opinion maps are recomputed by a background worker (log: var/worker.log)."
+	@echo "  Stop both with Ctrl+C."
 	@echo
+	@mkdir -p var
+	@$(MT) db_worker --no-reload > var/worker.log 2>&1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(MT) runserver 127.0.0.1:$(PORT)
 
 lint: install-test
@@ -60,6 +64,10 @@ test-browser: install-test
 
 bench: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Consultation voting under load on loopback (needs the PostgreSQL server of DATABASE_URL's host).
+bench-load: install-test
+	$(BIN)/python bench/load_votes.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -132,7 +132,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
     """Register a person on the roster of one of the user's processes."""
     if not processes_where_user_edits_people(request.user).exists():
         raise PermissionDenied("Your roles do not allow adding people.")
-    form = PersonCreateForm(_posted(request), user=request.user)
+    # "Add a person" on a process page preselects that process (the form offers only allowed ones).
+    chosen = request.GET.get("process", "")
+    initial = {"process": chosen} if chosen.isdigit() else {}
+    form = PersonCreateForm(_posted(request), user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         process, parties = fields.pop("process"), fields.pop("parties")

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from multitrack.accounts.access import can, require, role_in
@@ -38,6 +39,33 @@ def _process_form(request: HttpRequest, **kwargs: Any) -> ProcessForm:
     )
 
 
+# The process's other pages, each shown only to roles that may use it: (label, url name,
+# permission, query string). The pages themselves check again.
+PROCESS_TOOLS: tuple[tuple[str, str, Permission, str], ...] = (
+    ("Process health", "process-health", Permission.VIEW_PROCESS, ""),
+    ("Ideas", "idea-board", Permission.VIEW_PROCESS, "?process={pk}"),
+    ("New idea", "idea-create", Permission.RECORD_IDEAS, ""),
+    ("New non-paper", "non-paper-create", Permission.RECORD_IDEAS, ""),
+    ("Consultations", "consultation-list", Permission.VIEW_RESULTS, ""),
+    ("New consultation", "process-consultation-create", Permission.RUN_CONSULTATIONS, ""),
+    ("Stakeholder map and calendars", "practice-settings", Permission.VIEW_PROCESS, ""),
+    ("Relationship ties", "tie-list", Permission.READ_TIES, ""),
+    ("Surveys", "survey-list", Permission.READ_SURVEYS, ""),
+    ("Add a person", "person-create", Permission.EDIT_PEOPLE, "?process={pk}"),
+    ("Import people (CSV)", "people-import", Permission.EDIT_PEOPLE, ""),
+)
+_TOOLS_WITHOUT_PK = {"idea-board", "consultation-list", "person-create"}
+
+
+def _process_tools(request: HttpRequest, process: Process) -> list[tuple[str, str]]:
+    tools = []
+    for label, name, permission, query in PROCESS_TOOLS:
+        if can(request.user, permission, process.pk):
+            args = [] if name in _TOOLS_WITHOUT_PK else [process.pk]
+            tools.append((label, reverse(name, args=args) + query.format(pk=process.pk)))
+    return tools
+
+
 def _detail_context(
     request: HttpRequest, process: Process, *, member_form: MemberAddForm | None = None
 ) -> dict[str, Any]:
@@ -58,6 +86,7 @@ def _detail_context(
         if can_manage
         else None,
         "role": role_in(request.user, process.pk),
+        "tools": _process_tools(request, process),
     }
 
 
