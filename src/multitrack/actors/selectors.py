@@ -56,6 +56,12 @@ def real_name_person_ids(*, user: Any) -> set[int] | None:
     )
 
 
+def people_with_real_names_for(*, user: Any) -> QuerySet[Person]:
+    """The people whose names and identifying details the user has need-to-know for."""
+    allowed = real_name_person_ids(user=user)
+    return Person.objects.all() if allowed is None else Person.objects.filter(pk__in=allowed)
+
+
 def can_see_real_name(*, user: Any, person: Person) -> bool:
     """Whether the user has need-to-know for this person's name and contact details."""
     allowed = real_name_person_ids(user=user)

@@ -43,7 +43,7 @@ from multitrack.actors.selectors import (
     organisations_visible_to,
     parties_visible_to,
     people_matching,
-    people_visible_to,
+    people_with_real_names_for,
 )
 from multitrack.processes.models import Attendance
 from multitrack.processes.selectors import meetings_visible_to, processes_visible_to
@@ -113,6 +113,9 @@ def _affiliations_context(
     return {
         "person": person,
         "affiliations": person.affiliations.select_related("organisation"),
+        # Capacity and dates explain the tracks; the organisation and role could identify
+        # whoever hides behind the pseudonym, so they are need-to-know.
+        "can_see_details": can_see_real_name(user=request.user, person=person),
         "can_edit": is_editor,
         "affiliation_form": form or (AffiliationForm(user=request.user) if is_editor else None),
     }
@@ -262,8 +265,10 @@ def organisation_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if organisation.party_id
         and parties_visible_to(user=request.user).filter(pk=organisation.party_id).exists()
         else None,
+        # Only people the viewer has need-to-know for: "pseudonym X works at this ministry"
+        # is as identifying as a name.
         "affiliations": organisation.affiliations.filter(
-            person__in=people_visible_to(user=request.user)
+            person__in=people_with_real_names_for(user=request.user)
         )
         .select_related("person")
         .order_by("person__pseudonym", "-start_date"),
