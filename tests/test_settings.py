@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from multitrack.env import ConfigurationError, envbool, envint, envlist, envsecret, envstr
+from multitrack.web.checks import check_content_security_policy
 
 
 def run_multitrack(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -134,3 +137,92 @@ def test_development_cookies_are_flagged_by_the_deploy_checks(tmp_path: Path) ->
         "check", "--deploy", env={"MULTITRACK_VAR_DIR": str(tmp_path)}, cwd=tmp_path
     )
     assert "multitrack.W002" in result.stderr + result.stdout
+
+
+def csp_warnings(settings: Any) -> list[str]:
+    return [warning.id for warning in check_content_security_policy(None)]
+
+
+def test_the_content_security_policy_passes_our_deploy_check(settings: Any) -> None:
+    assert csp_warnings(settings) == []
+
+
+def test_a_missing_csp_middleware_is_flagged(settings: Any) -> None:
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != "csp.middleware.CSPMiddleware"]
+    assert csp_warnings(settings) == ["multitrack.W004"]
+
+
+def test_a_missing_policy_is_flagged(settings: Any) -> None:
+    settings.CONTENT_SECURITY_POLICY = None
+    assert csp_warnings(settings) == ["multitrack.W004"]
+
+
+@pytest.mark.parametrize(
+    ("script_sources", "warning_ids"),
+    [
+        (["'self'", "'unsafe-inline'"], ["multitrack.W004"]),
+        (["'self'", "'unsafe-eval'"], ["multitrack.W004"]),
+        (["'self'", "https:"], ["multitrack.W004", "multitrack.W005"]),
+        (["'self'", "cdn.jsdelivr.net"], ["multitrack.W005"]),
+        (["'self'", "'sha256-abc='"], []),
+    ],
+)
+def test_unsafe_or_foreign_script_sources_are_flagged(
+    settings: Any, script_sources: list[str], warning_ids: list[str]
+) -> None:
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["script-src"] = script_sources
+    settings.CONTENT_SECURITY_POLICY = policy
+    assert csp_warnings(settings) == warning_ids
+
+
+@pytest.mark.parametrize(
+    ("directive", "source"),
+    [
+        ("style-src", "https://fonts.googleapis.com"),
+        ("font-src", "fonts.gstatic.com"),
+        ("img-src", "*"),
+        ("connect-src", "wss://example.org"),
+        ("report-uri", "https://reports.example.org/csp"),
+    ],
+)
+def test_a_foreign_host_in_any_directive_is_flagged(
+    settings: Any, directive: str, source: str
+) -> None:
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"].setdefault(directive, ["'self'"]).append(source)
+    settings.CONTENT_SECURITY_POLICY = policy
+    assert csp_warnings(settings) == ["multitrack.W005"]
+
+
+def test_a_report_uri_on_this_host_is_not_foreign(settings: Any) -> None:
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["report-uri"] = ["/csp-reports/"]
+    policy["DIRECTIVES"]["upgrade-insecure-requests"] = True
+    settings.CONTENT_SECURITY_POLICY = policy
+    assert csp_warnings(settings) == []
+
+
+def test_production_without_a_csp_fails_check_deploy(tmp_path: Path) -> None:
+    settings_module = tmp_path / "no_csp_settings.py"
+    settings_module.write_text(
+        "from multitrack.settings import *  # noqa: F403\n"
+        "MIDDLEWARE.remove('csp.middleware.CSPMiddleware')  # noqa: F405\n"
+    )
+    result = run_multitrack(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "MULTITRACK_PRODUCTION": "1",
+            "SECRET_KEY": "x" * 64 + "-a-long-random-production-key",
+            "ALLOWED_HOSTS": "dialogue.example.org",
+            "MULTITRACK_VAR_DIR": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "no_csp_settings",
+            "PYTHONPATH": str(tmp_path),
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "multitrack.W004" in result.stderr + result.stdout

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -72,6 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "multitrack.web.middleware.NoStoreMiddleware",
+    "multitrack.web.middleware.PermissionsPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "multitrack.urls"
@@ -120,6 +122,31 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
+# --- Content Security Policy (issue 6; django-csp 4, see docs/security.md) -------------------
+# Everything comes from this origin: no inline script or style, no eval, no plugins, no framing,
+# no <base>. Two narrow allowances: `data:` images (Plotly draws heatmaps as data: images) and
+# one style attribute by its hash (the `image-rendering: pixelated` Plotly puts on heatmap
+# images), nothing else. multitrack.W004/W005 fail `check --deploy` if the policy drifts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": [
+            "'unsafe-hashes'",
+            "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='",
+        ],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+# --- end of Content Security Policy -----------------------------------------------------------
+
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -147,7 +174,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+# collectstatic's target, production only: elsewhere the app serves static files straight from
+# the package (WHITENOISE_USE_FINDERS below), so there is no folder to collect into or warn about.
+STATIC_ROOT = envstr("STATIC_ROOT") or (str(VAR_DIR / "static") if PRODUCTION else None)
 STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.FileSystemFinder",
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import Permission
+from playwright.sync_api import expect
 
 from multitrack.accounts.models import Role
 from multitrack.actors.capacity import Capacity
@@ -49,15 +50,11 @@ def test_convener_records_attendance_and_sees_the_track_change(live_server, page
     add_form.locator("select[name=person]").select_option(str(academic.pk))
     add_form.locator("select[name=status]").select_option("attended")
     add_form.get_by_role("button", name="Add to attendance").click()
-    page.wait_for_function(
-        "document.querySelector('#derived-track').textContent.includes('Track 2')"
-    )
+    expect(page.locator("#derived-track")).to_contain_text("Track 2")
 
     add_form = page.locator("form", has=page.locator("select[name=person]"))
     add_form.locator("select[name=person]").select_option(str(official.pk))
     add_form.locator("select[name=status]").select_option("attended")
     add_form.get_by_role("button", name="Add to attendance").click()
-    page.wait_for_function(
-        "document.querySelector('#derived-track').textContent.includes('Track 1.5')"
-    )
+    expect(page.locator("#derived-track")).to_contain_text("Track 1.5")
     assert "1 serving official (mid-level), 1 non-official" in page.content()

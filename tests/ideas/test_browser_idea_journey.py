@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from playwright.sync_api import expect
 
 from multitrack.accounts.models import Role
 from multitrack.ideas import services
@@ -70,8 +71,7 @@ def test_facilitator_follows_an_idea_across_tracks(live_server, page) -> None:
     form.locator("input[name=date]").fill("2025-12-01")
     form.locator("input[name=reason]").fill("Tabled by the mediator")
     form.get_by_role("button", name="Change the stage").click()
-    page.wait_for_function(
-        "document.querySelector('#idea-stage').textContent.includes('Under official consideration')"
-    )
+    # expect() polls from Python: wait_for_function would need eval, which the CSP forbids.
+    expect(page.locator("#idea-stage")).to_contain_text("Under official consideration")
     assert page.locator("#idea-journey li").count() == 4
     assert "Tabled by the mediator" in page.locator("#idea-journey").text_content()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -69,6 +70,20 @@ class APIToken(models.Model):
         return cls.PREFIX + secrets.token_urlsafe(32)
 
 
+class AuditTrailIsAppendOnly(Exception):  # noqa: N818 - reads as the rule it enforces
+    """Someone tried to change or delete a line of the audit trail."""
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    """Audit events can be read and added, never changed or deleted in bulk."""
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
+
+    def delete(self) -> NoReturn:
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")
+
+
 class AuditEvent(models.Model):
     """One line of the append-only audit trail: who did what to which object, and when.
 
@@ -86,8 +101,28 @@ class AuditEvent(models.Model):
     )
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    # Deleting a user or a process still nulls its audit lines: Django's deletion collector
+    # goes through the plain base manager, not this one.
+    objects = AuditEventQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-pk"]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target_type}:{self.target_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Insert a new line; an existing line is never written again."""
+        if (
+            args
+            or not self._state.adding
+            or kwargs.get("force_update")
+            or kwargs.get("update_fields")
+        ):
+            raise AuditTrailIsAppendOnly("Audit events cannot be changed.")
+        # An explicit pk must not turn the insert into an update of someone else's line.
+        kwargs["force_insert"] = True
+        super().save(**kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise AuditTrailIsAppendOnly("Audit events cannot be deleted.")

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     RECORD_IDEAS = "record_ideas"  # ideas, their versions, stages and transfers; non-paper drafts
     RECORD_OFFICIAL_TALKS = "record_official_talks"  # official tracks, rounds, status, agreements
     EXPORT_DOCUMENTS = "export_documents"  # export non-papers, override their checks
+    REVIEW_AUDIT = "review_audit"  # the process's audit trail (conveners only)
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {

@@ -1,4 +1,4 @@
-"""Signing in and out, resetting and changing a password, personal API tokens."""
+"""Signing in and out, resetting and changing a password, personal API tokens, audit trails."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -62,4 +62,5 @@ urlpatterns = [
     ),
     path("tokens/", views.api_token_list, name="api-token-list"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
+    path("processes/<int:pk>/audit/", views.process_audit, name="process-audit"),
 ]

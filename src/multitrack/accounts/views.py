@@ -1,17 +1,27 @@
-"""Account pages of our own: personal API tokens. Sign-in and passwords use Django's views."""
+"""Account pages of our own: personal API tokens and a process's audit trail.
+
+Sign-in and passwords use Django's views.
+"""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from multitrack.accounts import services
+from multitrack.accounts.access import require
+from multitrack.accounts.audit import audit
 from multitrack.accounts.forms import APITokenForm
-from multitrack.accounts.models import APIToken
+from multitrack.accounts.models import APIToken, AuditEvent
+from multitrack.accounts.permissions import Permission
+from multitrack.processes.access import access_process_by_id
+
+AUDIT_EVENTS_PER_PAGE = 50
 
 
 class SignedInRequest(HttpRequest):
@@ -47,3 +57,47 @@ def api_token_revoke(request: SignedInRequest, pk: int) -> HttpResponse:
         services.api_token_revoke(actor=request.user, token=token)
         messages.success(request, f"The token “{token.name}” was revoked.")
     return redirect("api-token-list")
+
+
+def describe_action(action: str) -> str:
+    """An audit action in words: ``processes.meeting.scheduled`` reads "Meeting scheduled"."""
+    _, _, rest = action.partition(".")
+    words = (rest or action).replace(".", " ").replace("_", " ").strip()
+    return words[:1].upper() + words[1:]
+
+
+@login_required
+@require_GET
+def process_audit(request: SignedInRequest, pk: int) -> HttpResponse:
+    """The audit trail of a process, newest first, for conveners; looking at it is audited."""
+    process = access_process_by_id(request.user, pk)
+    require(request.user, Permission.REVIEW_AUDIT, process.pk)
+    events = AuditEvent.objects.filter(process=process).select_related("actor")
+    actors = User.objects.filter(
+        pk__in=events.exclude(actor=None).order_by().values("actor_id").distinct()
+    ).order_by("username")
+    areas = sorted(
+        {
+            action.partition(".")[0]
+            for action in events.order_by().values_list("action", flat=True).distinct()
+        }
+    )
+    action_prefix = request.GET.get("action", "").strip()[:100]
+    actor_id = request.GET.get("actor", "")
+    if action_prefix:
+        events = events.filter(action__startswith=action_prefix)
+    if actor_id.isdigit():
+        events = events.filter(actor_id=int(actor_id))
+    page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    rows = [(event, describe_action(event.action)) for event in page]
+    audit(actor=request.user, action="accounts.audit.viewed", target=process, process=process)
+    context = {
+        "process": process,
+        "page": page,
+        "rows": rows,
+        "actors": actors,
+        "areas": areas,
+        "action_prefix": action_prefix,
+        "actor_id": actor_id,
+    }
+    return render(request, "accounts/audit_list.html", context)

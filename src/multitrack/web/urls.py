@@ -1,4 +1,4 @@
-"""The dashboard."""
+"""The dashboard, and the icon browsers ask for at /favicon.ico."""
 
 from django.urls import path
 
@@ -6,4 +6,5 @@ from multitrack.web import views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -34,7 +35,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "processes": [(process, summaries[process.pk]) for process in processes],
         "upcoming_meetings": meetings_visible_to(user=request.user)
-        .filter(date__gte=today, status=Meeting.Status.PLANNED)
+        .filter(
+            date__gte=today,
+            status__in=[Meeting.Status.PLANNED, Meeting.Status.CONFIRMED],
+        )
         .order_by("date", "pk")[:UPCOMING_MEETINGS],
         "follow_ups": follow_ups_open_for(
             user=request.user, due_by=today + datetime.timedelta(days=FOLLOW_UP_HORIZON_DAYS)
@@ -42,3 +46,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "follow_up_horizon_days": FOLLOW_UP_HORIZON_DAYS,
     }
     return render(request, "web/dashboard.html", context)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers fetch /favicon.ico on every site, even on pages that name no icon (the admin)."""
+    return HttpResponsePermanentRedirect(static("multitrack/favicon.svg"))

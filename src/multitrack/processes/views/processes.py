@@ -53,6 +53,7 @@ PROCESS_TOOLS: tuple[tuple[str, str, Permission, str], ...] = (
     ("Surveys", "survey-list", Permission.READ_SURVEYS, ""),
     ("Add a person", "person-create", Permission.EDIT_PEOPLE, "?process={pk}"),
     ("Import people (CSV)", "people-import", Permission.EDIT_PEOPLE, ""),
+    ("Audit trail", "process-audit", Permission.REVIEW_AUDIT, ""),
 )
 _TOOLS_WITHOUT_PK = {"idea-board", "consultation-list", "person-create"}
 
