@@ -235,3 +235,10 @@ MULTITRACK_STATEMENTS_PER_PARTICIPANT_PER_HOUR = envint(
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
 MULTITRACK_TRUSTED_PROXY_COUNT = envint("MULTITRACK_TRUSTED_PROXY_COUNT", default=0)
 # --- end of consultations ---------------------------------------------------------------------
+# --- Consultations: the participant vote endpoint (the hot path of a public consultation) -----
+# Answered right after SecurityMiddleware, before sessions, auth and messages, which a vote does
+# not use; it checks CSRF (Django's own check), the participant cookie and the limits itself.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "multitrack.consultations.vote_endpoint.VoteEndpointMiddleware",
+)

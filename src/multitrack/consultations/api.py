@@ -23,13 +23,13 @@ from multitrack.consultations import limits, selectors, services
 from multitrack.consultations.access import (
     access_consultation_by_id,
     access_consultation_by_key,
-    access_participation,
     access_results,
     participant_from_request,
     require_in_consultation,
 )
 from multitrack.consultations.models import Consultation, Statement
 from multitrack.consultations.participant_views import participant_or_join, remember
+from multitrack.consultations.vote_endpoint import vote_respond
 
 router = Router()
 
@@ -213,22 +213,13 @@ def participant_next(request: HttpRequest, key: str) -> Any:
 
 @router.post("/participate/{key}/votes", auth=None, response={201: VoteOut, **PARTICIPANT_ERRORS})
 def participant_vote(request: HttpRequest, key: str, payload: VoteIn) -> Any:
-    """Vote (or change a vote) as this browser's participant; creates it on a link consultation."""
-    _require_csrf(request)
-    consultation, known = access_participation(request, key)
-    try:
-        limits.check_vote_address(limits.client_address(request))
-        participant, raw = (known, None) if known else participant_or_join(request, consultation)
-        limits.check_vote_participant(participant.pk)
-    except limits.RateLimited as refusal:
-        return _refused(request, refusal)
-    services.vote_cast_by_number(
-        participant=participant, number=payload.statement, value=payload.value
-    )
-    response = JsonResponse({"statement": payload.statement, "value": payload.value}, status=201)
-    if raw:
-        remember(response, request, consultation, raw)
-    return response
+    """Vote (or change a vote) as this browser's participant; creates it on a link consultation.
+
+    Normally answered before the full middleware stack by
+    :class:`~multitrack.consultations.vote_endpoint.VoteEndpointMiddleware`; both call
+    :func:`~multitrack.consultations.vote_endpoint.vote_respond`.
+    """
+    return vote_respond(request, key)
 
 
 @router.post(

@@ -85,11 +85,13 @@ def check_vote_address(address: str) -> None:
         )
 
 
-def check_vote_participant(participant_id: int) -> None:
-    """Refuse a vote over the per-participant limit (per minute)."""
-    wait = _hit(
-        f"vote:p:{participant_id}", settings.MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE, 60
-    )
+def check_vote_participant(key_hash: str) -> None:
+    """Refuse a vote over the per-participant limit (per minute).
+
+    Counted by the participant's stored key hash (``Participant.key_hash``), which the vote
+    endpoint knows from the cookie before any query, so a refused vote costs no query.
+    """
+    wait = _hit(f"vote:p:{key_hash[:32]}", settings.MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE, 60)
     if wait:
         raise RateLimited(
             f"You are voting faster than this consultation allows. "

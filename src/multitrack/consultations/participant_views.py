@@ -111,7 +111,7 @@ def vote(request: HttpRequest, key: str) -> HttpResponse:
     try:
         limits.check_vote_address(limits.client_address(request))
         participant, raw = (known, None) if known else participant_or_join(request, consultation)
-        limits.check_vote_participant(participant.pk)
+        limits.check_vote_participant(participant.key_hash)
         services.vote_cast_by_number(
             participant=participant,
             number=form.cleaned_data["statement"],
