@@ -578,3 +578,44 @@ def test_posting_without_a_file_asks_for_one(world: Workspace) -> None:
     response = client.post(reverse("people-import", args=[world.process.pk]))
     assert response.status_code == 200
     assert response.context["form"].errors["file"] == ["This field is required."]
+
+
+# --- The optional country column -------------------------------------------------------------
+
+
+def test_a_country_column_is_imported_as_an_iso_code_whatever_its_case(world: Workspace) -> None:
+    content = (
+        f"{HEADER},country\n{GOOD_ROW},ke\nTobias Ashworth,Cedar,man,English,,,,academic,\n"
+    ).encode()
+
+    people_import(actor=world.convener, process=world.process, content=content, filename="x.csv")
+
+    assert Person.objects.get(pseudonym="Heron").country == "KE"
+    assert Person.objects.get(pseudonym="Cedar").country == ""
+
+
+def test_the_preview_shows_the_country(world: Workspace) -> None:
+    client = world.client_for(world.convener)
+    upload(client, world, f"{HEADER},country\n{GOOD_ROW},EG\n".encode())
+
+    preview = client.get(reverse("people-import-preview", args=[world.process.pk]))
+
+    assert [row.country for row in preview.context["plan"].rows] == ["EG"]
+    assert "<td>EG</td>" in preview.content.decode()
+
+
+@pytest.mark.parametrize("code", ["Kenya", "XX", "K"])
+def test_an_unknown_country_names_its_line_and_column_and_nothing_is_imported(
+    world: Workspace, code: str
+) -> None:
+    content = f"{HEADER},country\n{GOOD_ROW},KE\nTobias Ashworth,Cedar,man,,,,,academic,{code}\n"
+    client = world.client_for(world.convener)
+    before = registry_counts()
+
+    response = upload(client, world, content.encode())
+
+    assert problems_of(response) == [
+        f"line 3, country: '{code}' is not a country code; use the two-letter ISO 3166-1 code, "
+        "e.g. KE for Kenya or EG for Egypt."
+    ]
+    assert registry_counts() == before

@@ -151,7 +151,15 @@ def test_held_meetings_have_agendas_follow_ups_and_attendance(demo: DemoSummary)
         assert meeting.agenda_items.count() >= 3, meeting
         assert meeting.follow_ups.exists(), meeting
         assert meeting.attendance.filter(status=Attendance.Status.ATTENDED).exists(), meeting
-    assert not Attendance.objects.exclude(meeting__status=Meeting.Status.HELD).exists()
+    # Outside held meetings, only the people expected at a planned session are listed.
+    elsewhere = Attendance.objects.exclude(meeting__status=Meeting.Status.HELD)
+    assert set(elsewhere.values_list("meeting__status", flat=True)) <= {Meeting.Status.PLANNED}
+
+
+def test_experts_from_abroad_have_a_country_and_the_parties_people_none(demo: DemoSummary) -> None:
+    countries = set(Person.objects.exclude(country="").values_list("country", flat=True))
+    assert countries
+    assert not Person.objects.filter(parties__isnull=False).exclude(country="").exists()
 
 
 def test_users_see_different_processes(demo: DemoSummary) -> None:

@@ -128,9 +128,10 @@ def _load_extensions() -> None:
     from multitrack.ideas.demo import load_ideas_demo
     from multitrack.practice.demo import load_practice_demo
 
+    # The consultation first: one demo idea is born in it (from its bridging statements).
+    load_consultations_demo()
     load_ideas_demo()
     load_practice_demo()
-    load_consultations_demo()
 
 
 def demo_logins(*, logins_path: Path | None = None) -> list[DemoLogin]:
@@ -241,6 +242,21 @@ FAMILY_NAMES: dict[str, str] = {
     "Fitzgerald Nakamura Osei Pemberton",
     "oru": "Abarra Keshani Orhani Temelli Saradan Ilkay Benaro Qasimi Durrani Melek Haddou",
     "intl": "Márquez Watanabe Eze Moreau Berg Castillo Adeyemi Lindholm",
+}
+# Where the mediator's staff and experts come from (ISO 3166-1 codes): their public holidays are
+# checked before meetings. Varnia, the Kestrel Federation and the Oru homeland are fictional, so
+# their people have no country; their religious calendars are set per party (practice/demo.py).
+INTL_COUNTRIES = {
+    "Sofía": "AR",
+    "Annika": "SE",
+    "Chiamaka": "NG",
+    "Yuki": "JP",
+    "Lucía": "ES",
+    "Kenji": "JP",
+    "Mateo": "AR",
+    "Pierre": "FR",
+    "Henrik": "NO",
+    "Tunde": "NG",
 }
 LANGUAGES = {
     "varnia": ["Varnian"],
@@ -715,6 +731,7 @@ class _Builder:
             parties=[self.parties[party_key]] if party_key in self.parties else [],
             gender=gender,
             languages=languages,
+            country=INTL_COUNTRIES.get(first, "") if party_key == "intl" else "",
             email=email,
         )
         self.rosters[process_key].append(person)

@@ -15,6 +15,7 @@ from django.test import Client
 
 from multitrack.accounts.services import api_token_create
 from multitrack.actors.capacity import Capacity
+from multitrack.actors.models import ContestedTerm
 from multitrack.processes.models import Attendance
 from tests.conftest import Workspace
 from tests.factories import (
@@ -47,6 +48,9 @@ def _side(process: Any, meeting: Any, person: Any) -> tuple[dict[str, int], Any]
     organisation = OrganisationFactory(party=party)
     AffiliationFactory(person=person, organisation=organisation, capacity=Capacity.ACADEMIC)
     attendance = AttendanceFactory(meeting=meeting, person=person)
+    term = ContestedTerm.objects.create(
+        conflict=process.conflict, term="the Northern Sea", neutral_wording="the sea"
+    )
     ids = {
         "process_id": process.pk,
         "meeting_id": meeting.pk,
@@ -54,6 +58,7 @@ def _side(process: Any, meeting: Any, person: Any) -> tuple[dict[str, int], Any]
         "conflict_id": process.conflict_id,
         "party_id": party.pk,
         "organisation_id": organisation.pk,
+        "term_id": term.pk,
     }
     return ids, attendance
 

@@ -166,6 +166,16 @@ def _unchanged(world: World) -> tuple[int, int, int]:
             "gender",
             "Input should be",
         ),
+        (
+            {"display_name": "X", "pseudonym": "Participant 901", "country": "ke"},
+            "country",
+            "ke is not an ISO 3166-1 country code; use two capital letters",
+        ),
+        (
+            {"display_name": "X", "pseudonym": "Participant 901", "country": "XX"},
+            "country",
+            "XX is not an ISO 3166-1 country code",
+        ),
     ],
 )
 def test_invalid_people_are_refused_with_the_field_and_nothing_changes(
@@ -257,3 +267,36 @@ def test_a_duplicate_party_name_is_refused(world: World) -> None:
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "__all__"
+
+
+# The person's country: like the party, seen by every member who sees the person. ---------------
+
+
+@pytest.mark.parametrize("role", ["observer", "analyst", "facilitator", "convener"])
+def test_every_member_who_sees_the_person_sees_their_country(world: World, role: str) -> None:
+    Person.objects.filter(pk=world.mine["person_id"]).update(country="KE")
+
+    assert _person(world, role)["country"] == "KE"
+
+
+def test_a_person_is_registered_and_changed_with_a_country(world: World) -> None:
+    client = world.client_for("facilitator")
+    created = client.post(
+        "/api/v1/people",
+        {
+            "process_id": world.mine["process_id"],
+            "display_name": "Amina Odhiambo",
+            "pseudonym": "Participant 902",
+            "country": "KE",
+        },
+        content_type="application/json",
+    )
+    assert created.status_code == 201
+    assert created.json()["country"] == "KE"
+
+    changed = client.patch(
+        f"/api/v1/people/{created.json()['id']}", {"country": "EG"}, content_type="application/json"
+    )
+
+    assert changed.status_code == 200
+    assert Person.objects.get(pk=created.json()["id"]).country == "EG"

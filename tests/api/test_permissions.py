@@ -115,6 +115,17 @@ OPERATIONS = [
         write(201, facilitator=403),
         body=lambda ids: {"name": "Fishing community", "kind": "community"},
     ),
+    # The terminology list: read by all who see the conflict, kept by those who add parties.
+    Operation("GET", f"{V1}/conflicts/{{conflict_id}}/terms", read()),
+    Operation(
+        "POST",
+        f"{V1}/conflicts/{{conflict_id}}/terms",
+        write(201, facilitator=403),
+        body=lambda ids: {"term": "Fishing grounds", "neutral_wording": "the fishing area"},
+    ),
+    Operation(
+        "DELETE", f"{V1}/conflicts/{{conflict_id}}/terms/{{term_id}}", write(204, facilitator=403)
+    ),
     # Processes.
     Operation("GET", f"{V1}/processes", listing(), is_list=True),
     Operation("GET", f"{V1}/processes/{{process_id}}", read()),

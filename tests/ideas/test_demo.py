@@ -46,4 +46,13 @@ def test_the_demo_non_paper_names_nobody(demo: None) -> None:
 
 def test_loading_twice_changes_nothing(demo: None) -> None:
     assert load_ideas_demo() is None
-    assert Idea.objects.filter(process__conflict__name=CONFLICT_NAME).count() == 4
+    assert Idea.objects.filter(process__conflict__name=CONFLICT_NAME).count() == 5
+
+
+def test_the_demo_has_an_idea_born_in_the_consultation(demo: None) -> None:
+    idea = Idea.objects.get(origin_consultation__isnull=False)
+    amara = get_user_model().objects.get(username="amara")
+    born = idea_journey(user=amara, idea=idea)[0]
+    assert born.title == "Raised in consultation “Futures of the Selka Strait fisheries”"
+    assert born.statements and all(s.status == "accepted" for s in born.statements)
+    assert idea.process.conflict.contested_terms.count() == 2

@@ -6,6 +6,7 @@ import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 from docx import Document as WordDocument
 from pypdf import PdfReader
 
@@ -166,3 +167,31 @@ def test_exported_files_carry_no_author(talks: Talks, non_paper: NonPaper) -> No
     metadata: dict[str, object] = dict(PdfReader(io.BytesIO(pdf)).metadata or {})
     assert not metadata.get("/Author")
     assert Export.objects.count() == 2
+
+
+def test_the_check_uses_terms_added_on_the_conflict_page(talks: Talks) -> None:
+    workspace = talks.workspace
+    idea = services.idea_record(
+        actor=workspace.facilitator,
+        process=workspace.process,
+        origin_meeting=workspace.meeting,
+        title="Open the Southgate crossing",
+        summary="Open the Southgate crossing on market days.",
+        issue=Idea.Issue.ECONOMY,
+    )
+    non_paper = services.non_paper_create(
+        actor=workspace.facilitator,
+        process=workspace.process,
+        title="Crossings",
+        context="",
+        ideas=[idea],
+    )
+    client = workspace.client_for(workspace.convener)
+    client.post(
+        reverse("contested-term-add", args=[talks.conflict.pk]),
+        {"term": "Southgate", "neutral_wording": "the southern crossing"},
+    )
+
+    flags = [f for f in documents.non_paper_flags(non_paper) if f.kind == FlagKind.TERM]
+
+    assert flags and flags[0].suggestion == "the southern crossing"

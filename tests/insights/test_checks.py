@@ -161,7 +161,7 @@ def test_check_meeting_gathers_all_three() -> None:
         is_virtual=False,
         working_languages=["English"],
         interpretation_languages=[],
-        participants=[Participant(1, ("Arabic",))],
+        participants=[Participant(1, ("Arabic",), party="South")],
         calendars_by_party={"South": ["islamic"]},
         refused_by_party={"North": ["Beirut"]},
     )
@@ -171,3 +171,78 @@ def test_check_meeting_gathers_all_three() -> None:
         CheckKind.OBSERVANCE,
         CheckKind.VENUE,
     ]
+
+
+# Observances of the participants: their countries and their parties' calendars ------------------
+
+
+@pytest.mark.parametrize(
+    ("country", "date", "name", "calendar"),
+    [
+        ("KE", D(2025, 6, 1), "Madaraka Day", "Public holidays: Kenya"),
+        ("EG", D(2025, 3, 30), "Eid al-Fitr", "Public holidays: Egypt"),
+        ("IL", D(2025, 10, 2), "Yom Kippur", "Public holidays: Israel"),
+    ],
+)
+def test_a_participants_country_holiday_is_found_and_says_whose(
+    country: str, date: datetime.date, name: str, calendar: str
+) -> None:
+    participants = [Participant(1, country=country, pseudonym="Falcon")]
+
+    (issue,) = check_observances(date, {}, participants=participants)
+
+    assert issue.text == f"{name} ({calendar}, observed by Falcon) falls on that day."
+
+
+def test_several_participants_from_a_country_are_counted_not_named() -> None:
+    participants = [
+        Participant(1, country="KE", pseudonym="Falcon"),
+        Participant(2, country="KE", pseudonym="Heron"),
+        Participant(3, country="EG", pseudonym="Ibis"),
+    ]
+
+    (issue,) = check_observances(D(2025, 6, 1), {}, participants=participants)
+
+    assert "observed by 2 participants from KE" in issue.text
+    assert "Falcon" not in issue.text
+    assert "Heron" not in issue.text
+
+
+def test_without_names_even_one_participant_is_a_count() -> None:
+    participants = [Participant(1, country="KE", pseudonym="Falcon")]
+
+    (issue,) = check_observances(D(2025, 6, 1), {}, participants=participants, with_names=False)
+
+    assert "observed by 1 participant from KE" in issue.text
+    assert "Falcon" not in issue.text
+
+
+def test_a_date_clear_for_every_participant_country_has_no_issue() -> None:
+    participants = [Participant(1, country="KE"), Participant(2, country="IL")]
+
+    assert check_observances(D(2025, 6, 3), {}, participants=participants) == []
+
+
+def test_only_the_calendars_of_parties_present_count() -> None:
+    calendars = {"North": ["jewish"], "South": ["islamic"]}
+    only_south = [Participant(1, party="South")]
+
+    assert check_observances(D(2025, 10, 2), calendars, participants=only_south) == []
+    (issue,) = check_observances(D(2025, 3, 30), calendars, participants=only_south)
+    assert issue.text == "Eid al-Fitr (Islamic holidays, observed by South) falls on that day."
+
+
+def test_a_party_calendar_and_a_participant_country_share_one_issue() -> None:
+    participants = [Participant(1, party="Kenya", country="KE", pseudonym="Falcon")]
+
+    (issue,) = check_observances(
+        D(2025, 6, 1), {"Kenya": ["country:KE"]}, participants=participants
+    )
+
+    assert issue.text == (
+        "Madaraka Day (Public holidays: Kenya, observed by Kenya, Falcon) falls on that day."
+    )
+
+
+def test_an_unknown_participant_country_is_skipped() -> None:
+    assert check_observances(D(2025, 6, 1), {}, participants=[Participant(1, country="ZZ")]) == []

@@ -557,3 +557,150 @@ def test_follow_up_urls_reject_get(workspace: Workspace) -> None:
     assert client.get(follow_up_url(workspace)).status_code == 405
     done_url = reverse("follow-up-set-done", args=[workspace.meeting.pk, follow_up.pk])
     assert client.get(done_url).status_code == 405
+
+
+# Confirming ------------------------------------------------------------------------------------
+
+
+def confirm_url(workspace: Workspace) -> str:
+    return reverse("meeting-confirm", args=[workspace.meeting.pk])
+
+
+def clear_meeting(workspace: Workspace) -> Meeting:
+    """The workspace's meeting with nothing for its checks to find."""
+    meeting = workspace.meeting
+    meeting.working_languages = ["English"]
+    meeting.date = datetime.date(2025, 6, 3)
+    meeting.place = "Geneva"
+    meeting.save()
+    workspace.person.languages = ["English"]
+    workspace.person.save()
+    return meeting
+
+
+def test_the_meeting_page_shows_the_checks_and_a_confirm_button(workspace: Workspace) -> None:
+    html = workspace.client_for(workspace.facilitator).get(workspace.meeting.get_absolute_url())
+
+    section = html.content.decode().split('id="meeting-checks"')[1].split("</section>")[0]
+    assert "3 open issues" in section
+    assert "No working language is set for the meeting." in section
+    assert confirm_url(workspace) in section
+
+
+def test_observers_see_the_checks_but_no_confirm_button(workspace: Workspace) -> None:
+    html = workspace.client_for(workspace.observer).get(workspace.meeting.get_absolute_url())
+
+    page = html.content.decode()
+    assert 'id="meeting-checks"' in page
+    assert confirm_url(workspace) not in page
+
+
+def test_a_held_meeting_shows_no_checks(workspace: Workspace) -> None:
+    Meeting.objects.filter(pk=workspace.meeting.pk).update(status=Meeting.Status.HELD)
+
+    html = workspace.client_for(workspace.convener).get(workspace.meeting.get_absolute_url())
+
+    assert 'id="meeting-checks"' not in html.content.decode()
+
+
+@pytest.mark.parametrize("role", ["convener", "facilitator"])
+def test_a_meeting_without_issues_is_confirmed_from_its_checks(
+    workspace: Workspace, role: str
+) -> None:
+    meeting = clear_meeting(workspace)
+    client = workspace.client_for(getattr(workspace, role))
+
+    page = client.get(confirm_url(workspace))
+    assert "The checks found nothing to resolve." in page.content.decode()
+    assert "Confirm anyway" not in page.content.decode()
+    response = client.post(confirm_url(workspace))
+
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == Meeting.Status.CONFIRMED
+    assert AuditEvent.objects.filter(action="processes.meeting.confirmed").count() == 1
+
+
+def test_the_checks_are_shown_before_confirming(workspace: Workspace) -> None:
+    page = workspace.client_for(workspace.facilitator).get(confirm_url(workspace))
+
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "The checks found 3 open issues." in html
+    assert 'id="check-observances"' in html
+    assert 'name="acknowledge_issues"' in html
+    assert "Confirm anyway" in html
+
+
+def test_open_issues_without_the_acknowledgement_leave_the_meeting_planned(
+    workspace: Workspace,
+) -> None:
+    response = workspace.client_for(workspace.facilitator).post(confirm_url(workspace))
+
+    assert response.status_code == 200
+    assert "The checks found 3 open issue(s)" in response.content.decode()
+    workspace.meeting.refresh_from_db()
+    assert workspace.meeting.status == Meeting.Status.PLANNED
+    assert not AuditEvent.objects.filter(action__startswith="processes.meeting.confirm").exists()
+
+
+def test_confirm_anyway_confirms_and_is_audited_without_content(workspace: Workspace) -> None:
+    response = workspace.client_for(workspace.facilitator).post(
+        confirm_url(workspace), {"acknowledge_issues": "1"}
+    )
+
+    assert response.status_code == 302
+    workspace.meeting.refresh_from_db()
+    assert workspace.meeting.status == Meeting.Status.CONFIRMED
+    event = AuditEvent.objects.get(action__startswith="processes.meeting.confirm")
+    assert (event.action, event.actor, event.target_id) == (
+        "processes.meeting.confirmed_anyway",
+        workspace.facilitator,
+        str(workspace.meeting.pk),
+    )
+
+
+@pytest.mark.parametrize("role", ["observer", "analyst"])
+def test_members_who_do_not_record_meetings_cannot_confirm(workspace: Workspace, role: str) -> None:
+    client = workspace.client_for(getattr(workspace, role))
+
+    assert client.get(confirm_url(workspace)).status_code == 403
+    assert client.post(confirm_url(workspace), {"acknowledge_issues": "1"}).status_code == 403
+    workspace.meeting.refresh_from_db()
+    assert workspace.meeting.status == Meeting.Status.PLANNED
+
+
+def test_outsider_cannot_confirm_a_meeting(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.outsider)
+
+    assert client.get(confirm_url(workspace)).status_code == 404
+    assert client.post(confirm_url(workspace), {"acknowledge_issues": "1"}).status_code == 404
+
+
+def test_meeting_confirm_rejects_put(workspace: Workspace) -> None:
+    assert workspace.client_for(workspace.convener).put(confirm_url(workspace)).status_code == 405
+
+
+def test_a_confirmed_meeting_is_not_confirmed_again(workspace: Workspace) -> None:
+    Meeting.objects.filter(pk=workspace.meeting.pk).update(status=Meeting.Status.CONFIRMED)
+
+    response = workspace.client_for(workspace.convener).post(
+        confirm_url(workspace), {"acknowledge_issues": "1"}
+    )
+
+    assert response.status_code == 302
+    assert not AuditEvent.objects.filter(action__startswith="processes.meeting.confirm").exists()
+
+
+def test_the_edit_form_cannot_confirm_a_meeting(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.convener)
+
+    response = client.post(
+        reverse("meeting-edit", args=[workspace.meeting.pk]), meeting_data(status="confirmed")
+    )
+
+    assert response.status_code == 200
+    # The form does not offer "confirmed" for a planned meeting; the service refuses it too.
+    assert "is not one of the available choices" in response.content.decode()
+    workspace.meeting.refresh_from_db()
+    assert workspace.meeting.status == Meeting.Status.PLANNED

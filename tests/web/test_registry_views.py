@@ -1089,3 +1089,144 @@ def test_registry_pages_have_no_inline_script_style_or_external_urls(
         assert "<script>" not in page, url
         assert "http://" not in page, url
         assert "https://" not in page, url
+
+
+# The conflict's terminology list and context profile.
+
+
+def _terms_page(workspace: Workspace) -> str:
+    return reverse("conflict-detail", args=[workspace.process.conflict_id])
+
+
+def test_convener_adds_a_contested_term_on_the_conflict_page(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.convener)
+    conflict_id = workspace.process.conflict_id
+
+    response = client.post(
+        reverse("contested-term-add", args=[conflict_id]),
+        {"term": "Northgate", "neutral_wording": "the northern crossing", "note": "North's name"},
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == _terms_page(workspace) + "#terminology"
+    content = client.get(_terms_page(workspace)).content.decode()
+    assert "Northgate" in content and "the northern crossing" in content
+    assert AuditEvent.objects.filter(action="actors.contested_term.added").exists()
+
+
+def test_a_term_already_on_the_list_is_refused_on_the_page(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.convener)
+    url = reverse("contested-term-add", args=[workspace.process.conflict_id])
+    client.post(url, {"term": "Northgate", "neutral_wording": "the northern crossing"})
+
+    response = client.post(url, {"term": "northgate", "neutral_wording": "the crossing"})
+
+    assert response.status_code == 200
+    assert "already on the list" in response.content.decode()
+
+
+def test_convener_removes_a_contested_term(workspace: Workspace) -> None:
+    conflict = workspace.process.conflict
+    term = conflict.contested_terms.create(term="Northgate", neutral_wording="the crossing")
+    client = workspace.client_for(workspace.convener)
+
+    response = client.post(reverse("contested-term-remove", args=[conflict.pk, term.pk]))
+
+    assert response.status_code == 302
+    assert not conflict.contested_terms.exists()
+
+
+def test_observer_sees_the_terms_but_no_forms(workspace: Workspace) -> None:
+    conflict = workspace.process.conflict
+    conflict.contested_terms.create(term="Northgate", neutral_wording="the crossing")
+
+    content = workspace.client_for(workspace.observer).get(_terms_page(workspace)).content.decode()
+
+    assert "Northgate" in content
+    assert reverse("contested-term-add", args=[conflict.pk]) not in content
+    assert "Remove" not in content
+
+
+@pytest.mark.parametrize("role", ["facilitator", "observer"])
+def test_members_who_may_not_add_parties_may_not_change_terms(
+    workspace: Workspace, role: str
+) -> None:
+    conflict = workspace.process.conflict
+    term = conflict.contested_terms.create(term="Northgate", neutral_wording="the crossing")
+    client = workspace.client_for(getattr(workspace, role))
+
+    added = client.post(
+        reverse("contested-term-add", args=[conflict.pk]),
+        {"term": "Southgate", "neutral_wording": "the southern crossing"},
+    )
+    removed = client.post(reverse("contested-term-remove", args=[conflict.pk, term.pk]))
+
+    assert (added.status_code, removed.status_code) == (403, 403)
+    assert list(conflict.contested_terms.values_list("term", flat=True)) == ["Northgate"]
+
+
+def test_outsider_cannot_learn_or_change_another_conflict_s_terms(workspace: Workspace) -> None:
+    conflict = workspace.process.conflict
+    term = conflict.contested_terms.create(term="Northgate", neutral_wording="the crossing")
+    client = workspace.client_for(workspace.outsider)
+
+    responses = [
+        client.post(
+            reverse("contested-term-add", args=[conflict.pk]),
+            {"term": "Southgate", "neutral_wording": "the southern crossing"},
+        ),
+        client.post(reverse("contested-term-remove", args=[conflict.pk, term.pk])),
+        client.get(reverse("conflict-context-edit", args=[conflict.pk])),
+    ]
+
+    assert [r.status_code for r in responses] == [404, 404, 404]
+
+
+def test_a_term_of_another_conflict_cannot_be_removed_through_this_one(
+    workspace: Workspace,
+) -> None:
+    theirs = workspace.other_process.conflict.contested_terms.create(
+        term="Southgate", neutral_wording="the crossing"
+    )
+    client = workspace.client_for(workspace.convener)
+
+    response = client.post(
+        reverse("contested-term-remove", args=[workspace.process.conflict_id, theirs.pk])
+    )
+
+    assert response.status_code == 404
+    assert Conflict.objects.get(pk=workspace.other_process.conflict_id).contested_terms.exists()
+
+
+def test_term_actions_reject_get(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.convener)
+    conflict = workspace.process.conflict
+    term = conflict.contested_terms.create(term="Northgate", neutral_wording="the crossing")
+
+    assert client.get(reverse("contested-term-add", args=[conflict.pk])).status_code == 405
+    remove = reverse("contested-term-remove", args=[conflict.pk, term.pk])
+    assert client.get(remove).status_code == 405
+
+
+def test_convener_edits_the_conflict_s_context_profile(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.convener)
+    url = reverse("conflict-context-edit", args=[workspace.process.conflict_id])
+
+    response = client.post(
+        url,
+        {"languages": "en, fr", "customs": "Tea before talks.", "sensitivities": "The 1974 war."},
+    )
+
+    conflict = Conflict.objects.get(pk=workspace.process.conflict_id)
+    assert response.status_code == 302
+    assert conflict.languages == ["en", "fr"] and conflict.customs == "Tea before talks."
+    content = client.get(_terms_page(workspace)).content.decode()
+    assert "Tea before talks." in content and "The 1974 war." in content
+
+
+def test_facilitator_may_not_edit_the_context_profile(workspace: Workspace) -> None:
+    client = workspace.client_for(workspace.facilitator)
+    url = reverse("conflict-context-edit", args=[workspace.process.conflict_id])
+
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"languages": "en"}).status_code == 403

@@ -22,7 +22,7 @@ from multitrack.actors.access import (
     access_organisation_by_id,
     access_person_by_id,
 )
-from multitrack.actors.models import Conflict, Organisation, Party, Person
+from multitrack.actors.models import Conflict, ContestedTerm, Organisation, Party, Person
 from multitrack.actors.selectors import (
     conflicts_visible_to,
     organisations_visible_to,
@@ -106,6 +106,10 @@ class PersonOut(PersonRefOut):
     phone: str | None = Field(description="Null unless the caller has need-to-know.")
     gender: Person.Gender
     languages: list[str]
+    # Like the party, not need-to-know: every member who sees the person sees it, because the
+    # meeting checks name whose public holidays a date hits. In a small room a country can point
+    # to someone, so it is shown only where the person is (never in the funders' report).
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. KE; empty if not recorded.")
     parties: list[PartyOut] = Field(description="Only parties to conflicts the caller may see.")
 
     @staticmethod
@@ -133,6 +137,7 @@ class PersonCreateIn(Schema):
     aliases: list[str] = Field(default_factory=list)
     gender: Person.Gender = Person.Gender.UNDISCLOSED
     languages: list[str] = Field(default_factory=list)
+    country: str = Field("", description="ISO 3166-1 alpha-2 code in capitals, e.g. KE.")
     email: str = ""
     phone: str = ""
     party_ids: list[int] = Field(default_factory=list)
@@ -146,6 +151,7 @@ class PersonUpdateIn(Schema):
     aliases: list[str] | None = None
     gender: Person.Gender | None = None
     languages: list[str] | None = None
+    country: str | None = None
     email: str | None = None
     phone: str | None = None
     party_ids: list[int] | None = None
@@ -177,7 +183,24 @@ class ConflictOut(Schema):
     id: int
     name: str
     summary: str
+    languages: list[str]
+    customs: str
+    sensitivities: str
     parties: list[PartyOut]
+
+
+class ContestedTermOut(Schema):
+    id: int
+    conflict_id: int
+    term: str
+    neutral_wording: str
+    note: str
+
+
+class ContestedTermIn(Schema):
+    term: str
+    neutral_wording: str
+    note: str = ""
 
 
 class ConflictCreateIn(Schema):
@@ -368,3 +391,53 @@ def party_add(request: HttpRequest, conflict_id: int, payload: PartyCreateIn) ->
         is_minority=payload.is_minority,
     )
     return Status(201, party)
+
+
+@router.get(
+    "/conflicts/{conflict_id}/terms",
+    response={200: list[ContestedTermOut], **READ_ERRORS},
+    operation_id="contested_term_list",
+    summary="List a conflict's contested terms and the neutral wording chosen for each",
+    tags=["conflicts"],
+)
+def contested_term_list(request: HttpRequest, conflict_id: int) -> QuerySet[ContestedTerm]:
+    return access_conflict_by_id(caller(request), conflict_id).contested_terms.all()
+
+
+@router.post(
+    "/conflicts/{conflict_id}/terms",
+    response={201: ContestedTermOut, **WRITE_ERRORS},
+    operation_id="contested_term_add",
+    summary="Add a contested term and its neutral wording to a conflict's terminology list",
+    tags=["conflicts"],
+)
+def contested_term_add(
+    request: HttpRequest, conflict_id: int, payload: ContestedTermIn
+) -> Status[ContestedTerm]:
+    user = caller(request)
+    conflict = access_conflict_by_id(user, conflict_id)
+    contested = services.contested_term_add(
+        actor=user,
+        conflict=conflict,
+        term=payload.term,
+        neutral_wording=payload.neutral_wording,
+        note=payload.note,
+    )
+    return Status(201, contested)
+
+
+@router.delete(
+    "/conflicts/{conflict_id}/terms/{term_id}",
+    response={204: None, **WRITE_ERRORS},
+    operation_id="contested_term_remove",
+    summary="Take a term off a conflict's terminology list",
+    tags=["conflicts"],
+)
+def contested_term_remove(request: HttpRequest, conflict_id: int, term_id: int) -> Status[None]:
+    user = caller(request)
+    conflict = access_conflict_by_id(user, conflict_id)
+    contested = conflict.contested_terms.filter(pk=term_id).first()
+    if contested is None:
+        raise Http404("No such term.")
+    services.contested_term_remove(actor=user, contested_term=contested)
+    return Status(204, None)

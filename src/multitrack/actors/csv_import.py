@@ -25,6 +25,8 @@ order, header names case-insensitive:
   typo never creates a near-duplicate organisation. For an organisation already in the
   registry it must be empty or agree with the registry.
 - ``start_date`` (optional column): when the affiliation started, as YYYY-MM-DD.
+- ``country`` (optional column): the person's country as an ISO 3166-1 alpha-2 code (``KE``,
+  ``eg``; case-insensitive); its public holidays are checked before meetings. May be empty.
 
 Any other column is refused rather than ignored, so nobody believes an ``email`` column was
 imported when it was not.
@@ -60,6 +62,7 @@ from multitrack.accounts.access import require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.capacity import Capacity
+from multitrack.actors.countries import country_names
 from multitrack.actors.models import Affiliation, Organisation, Party, Person
 from multitrack.processes.models import Process, ProcessParticipant
 
@@ -73,7 +76,7 @@ REQUIRED_COLUMNS = (
     "role",
     "capacity",
 )
-OPTIONAL_COLUMNS = ("organisation_kind", "start_date")
+OPTIONAL_COLUMNS = ("organisation_kind", "start_date", "country")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 AUDIT_ACTION = "actors.people.imported"
 _SHOWN_VALUE_CHARS = 40
@@ -110,6 +113,7 @@ class ImportRow:
     role: str
     capacity: Capacity
     start_date: datetime.date | None
+    country: str = ""
 
     @property
     def organisation_name(self) -> str:
@@ -232,6 +236,7 @@ def _create_people(*, actor: Any, plan: ImportPlan) -> list[Person]:
             pseudonym=row.pseudonym,
             gender=row.gender,
             languages=row.languages,
+            country=row.country,
             created_by=actor,
         )
         # Uniqueness was checked for the whole file at once; the database constraint backs it.
@@ -455,6 +460,7 @@ class _Validator:
         role = self.text(record, values, "role", Affiliation, "role")
         capacity = self.capacity(record, values)
         start_date = self.start_date(record, values)
+        country = self.country(record, values)
 
         if len(self.plan.problems) != before or capacity is None:
             return None
@@ -471,6 +477,7 @@ class _Validator:
             role=role,
             capacity=capacity,
             start_date=start_date,
+            country=country,
         )
 
     def text(
@@ -655,3 +662,16 @@ class _Validator:
                 f"{_shown(value)} is not a date; write it as YYYY-MM-DD, e.g. 2024-03-01.",
             )
             return None
+
+    def country(self, record: _Record, values: dict[str, str]) -> str:
+        value = values.get("country", "")
+        code = value.upper()
+        if code and code not in country_names():
+            self.problem(
+                record,
+                "country",
+                f"{_shown(value)} is not a country code; use the two-letter ISO 3166-1 code, "
+                "e.g. KE for Kenya or EG for Egypt.",
+            )
+            return ""
+        return code

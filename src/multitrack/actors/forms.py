@@ -13,6 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from multitrack.accounts.access import processes_where
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.capacity import Capacity
+from multitrack.actors.countries import country_choices
 from multitrack.actors.models import Organisation, Party, Person
 from multitrack.actors.selectors import organisations_visible_to, parties_visible_to
 from multitrack.processes.models import Process
@@ -83,6 +84,11 @@ class PersonForm(forms.Form):
     gender = forms.ChoiceField(choices=Person.Gender.choices, initial=Person.Gender.UNDISCLOSED)
     languages = CommaSeparatedListField(
         required=False, help_text="Separated by commas, e.g. Arabic, English."
+    )
+    country = forms.ChoiceField(
+        choices=country_choices,
+        required=False,
+        help_text="Their public holidays are checked before each meeting they are expected at.",
     )
     parties = PartiesField(
         queryset=Party.objects.none(),
@@ -181,3 +187,36 @@ class PartyForm(forms.Form):
     name = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Party.Kind.choices, initial=Party.Kind.STATE)
     is_minority = forms.BooleanField(required=False, label="Minority community")
+
+
+class ContestedTermForm(forms.Form):
+    """A contested term of a conflict and the neutral wording chosen for it."""
+
+    term = forms.CharField(max_length=200, help_text="As one side says it, e.g. a place name.")
+    neutral_wording = forms.CharField(max_length=200, help_text="What drafts should say instead.")
+    note = forms.CharField(max_length=300, required=False, help_text="Whose term it is, and why.")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "id_term_%s")
+        super().__init__(*args, **kwargs)
+
+
+class ConflictContextForm(forms.Form):
+    """A conflict's context profile: languages, customs and sensitivities."""
+
+    languages = forms.CharField(
+        max_length=300, required=False, help_text="Language codes, separated by commas: en, fr."
+    )
+    customs = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Customs and etiquette to respect.",
+    )
+    sensitivities = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="Topics and gestures to handle with care.",
+    )
+
+    def clean_languages(self) -> list[str]:
+        return [code.strip() for code in self.cleaned_data["languages"].split(",") if code.strip()]

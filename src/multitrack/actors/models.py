@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from multitrack.actors.capacity import CAPACITY_PRECEDENCE, Capacity
+from multitrack.actors.countries import country_names, validate_country
 
 
 class Conflict(models.Model):
@@ -141,6 +142,12 @@ class Person(models.Model):
     )
     gender = models.CharField(max_length=20, choices=Gender.choices, default=Gender.UNDISCLOSED)
     languages = models.JSONField(default=list, blank=True)
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text="ISO 3166-1 code, e.g. KE: its public holidays are checked before meetings.",
+    )
     parties = models.ManyToManyField(Party, blank=True, related_name="people")
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True)
@@ -163,6 +170,11 @@ class Person(models.Model):
     def capacity_on(self, date: datetime.date) -> Capacity | None:
         """The capacity this person holds on ``date``, from their affiliations (None if none)."""
         return capacity_from_affiliations(self.affiliations.all(), date)
+
+    @property
+    def country_name(self) -> str:
+        """The country's English name ("Kenya"), or the code if unknown, or ""."""
+        return country_names().get(self.country, self.country)
 
     def party_in(self, conflict_id: int) -> Party | None:
         """The person's party or community in a given conflict."""

@@ -10,7 +10,14 @@ from django.db import transaction
 from multitrack.accounts.access import processes_where, require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
-from multitrack.actors.models import Affiliation, Conflict, Organisation, Party, Person
+from multitrack.actors.models import (
+    Affiliation,
+    Conflict,
+    ContestedTerm,
+    Organisation,
+    Party,
+    Person,
+)
 from multitrack.processes.models import Process, ProcessParticipant
 
 
@@ -61,6 +68,51 @@ def party_add(
     party.save()
     audit(actor=actor, action="actors.party.added", target=party)
     return party
+
+
+@transaction.atomic
+def conflict_context_update(
+    *, actor: Any, conflict: Conflict, languages: list[str], customs: str, sensitivities: str
+) -> Conflict:
+    """Change a conflict's context profile: its languages, customs and sensitivities."""
+    if not _can_edit_conflict(actor, conflict):
+        raise PermissionDenied("Only the conflict's creator or a convener in it may edit it.")
+    conflict.languages = [code.strip() for code in languages if code.strip()]
+    conflict.customs = customs
+    conflict.sensitivities = sensitivities
+    conflict.full_clean()
+    conflict.save(update_fields=["languages", "customs", "sensitivities"])
+    audit(actor=actor, action="actors.conflict.context_changed", target=conflict)
+    return conflict
+
+
+@transaction.atomic
+def contested_term_add(
+    *, actor: Any, conflict: Conflict, term: str, neutral_wording: str, note: str = ""
+) -> ContestedTerm:
+    """Add a contested term to a conflict's terminology list, with the neutral wording chosen
+    for it; drafts and non-papers are checked against the list."""
+    if not _can_edit_conflict(actor, conflict):
+        raise PermissionDenied("Only the conflict's creator or a convener in it may add terms.")
+    term = term.strip()
+    if conflict.contested_terms.filter(term__iexact=term).exists():
+        raise ValidationError({"term": "This term is already on the list."})
+    contested = ContestedTerm(
+        conflict=conflict, term=term, neutral_wording=neutral_wording.strip(), note=note.strip()
+    )
+    contested.full_clean()
+    contested.save()
+    audit(actor=actor, action="actors.contested_term.added", target=contested)
+    return contested
+
+
+@transaction.atomic
+def contested_term_remove(*, actor: Any, contested_term: ContestedTerm) -> None:
+    """Take a term off a conflict's terminology list."""
+    if not _can_edit_conflict(actor, contested_term.conflict):
+        raise PermissionDenied("Only the conflict's creator or a convener in it may remove terms.")
+    audit(actor=actor, action="actors.contested_term.removed", target=contested_term)
+    contested_term.delete()
 
 
 @transaction.atomic

@@ -26,4 +26,11 @@ urlpatterns = [
     path("conflicts/new/", views.conflict_create, name="conflict-create"),
     path("conflicts/<int:pk>/", views.conflict_detail, name="conflict-detail"),
     path("conflicts/<int:pk>/parties/add/", views.party_add, name="party-add"),
+    path("conflicts/<int:pk>/context/", views.conflict_context_edit, name="conflict-context-edit"),
+    path("conflicts/<int:pk>/terms/add/", views.contested_term_add, name="contested-term-add"),
+    path(
+        "conflicts/<int:pk>/terms/<int:term_pk>/remove/",
+        views.contested_term_remove,
+        name="contested-term-remove",
+    ),
 ]

@@ -25,7 +25,9 @@ from multitrack.actors.access import (
 )
 from multitrack.actors.forms import (
     AffiliationForm,
+    ConflictContextForm,
     ConflictForm,
+    ContestedTermForm,
     OrganisationForm,
     PartyForm,
     PersonCreateForm,
@@ -33,7 +35,7 @@ from multitrack.actors.forms import (
     processes_where_user_edits_people,
     show_service_errors,
 )
-from multitrack.actors.models import Affiliation, Organisation, Person
+from multitrack.actors.models import Affiliation, ContestedTerm, Organisation, Person
 from multitrack.actors.selectors import (
     can_add_to_registry,
     can_edit_conflict,
@@ -167,7 +169,15 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     visible_parties = parties_visible_to(user=request.user)
     initial = {
         field: getattr(person, field)
-        for field in ("pseudonym", "display_name", "aliases", "gender", "languages", "email")
+        for field in (
+            "pseudonym",
+            "display_name",
+            "aliases",
+            "gender",
+            "languages",
+            "country",
+            "email",
+        )
     } | {"phone": person.phone, "parties": list(person.parties.filter(pk__in=visible_parties))}
     form = PersonForm(_posted(request), user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -312,7 +322,10 @@ def conflict_list(request: HttpRequest) -> HttpResponse:
 
 
 def _conflict_page(
-    request: HttpRequest, conflict: Any, party_form: PartyForm | None = None
+    request: HttpRequest,
+    conflict: Any,
+    party_form: PartyForm | None = None,
+    term_form: ContestedTermForm | None = None,
 ) -> dict[str, Any]:
     is_editor = can_edit_conflict(user=request.user, conflict=conflict)
     return {
@@ -320,6 +333,9 @@ def _conflict_page(
         "parties": conflict.parties.all(),
         "processes": processes_visible_to(user=request.user).filter(conflict=conflict),
         "party_form": party_form or (PartyForm() if is_editor else None),
+        "contested_terms": conflict.contested_terms.all(),
+        "term_form": term_form or (ContestedTermForm() if is_editor else None),
+        "is_editor": is_editor,
     }
 
 
@@ -367,3 +383,64 @@ def party_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(conflict)
     page = _conflict_page(request, conflict, form)
     return render(request, "actors/conflict_detail.html", page)
+
+
+@login_required
+@require_http_methods(GET_AND_POST)
+def conflict_context_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a conflict's context profile: languages, customs, sensitivities."""
+    conflict = access_conflict_by_id(request.user, pk)
+    if not can_edit_conflict(user=request.user, conflict=conflict):
+        raise PermissionDenied("Only the conflict's creator or a convener in it may edit it.")
+    initial = {
+        "languages": ", ".join(conflict.languages or []),
+        "customs": conflict.customs,
+        "sensitivities": conflict.sensitivities,
+    }
+    form = ConflictContextForm(_posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conflict_context_update(
+                actor=request.user, conflict=conflict, **form.cleaned_data
+            )
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, "The context profile was saved.")
+            return redirect(conflict)
+    return render(
+        request, "actors/conflict_context_form.html", {"form": form, "conflict": conflict}
+    )
+
+
+@login_required
+@require_POST
+def contested_term_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a contested term and its neutral wording to the conflict's terminology list."""
+    conflict = access_conflict_by_id(request.user, pk)
+    if not can_edit_conflict(user=request.user, conflict=conflict):
+        raise PermissionDenied("Only the conflict's creator or a convener in it may add terms.")
+    form = ContestedTermForm(request.POST)
+    if form.is_valid():
+        try:
+            services.contested_term_add(actor=request.user, conflict=conflict, **form.cleaned_data)
+        except ValidationError as error:
+            show_service_errors(form, error)
+        else:
+            messages.success(request, "The term was added to the terminology list.")
+            return redirect(f"{conflict.get_absolute_url()}#terminology")
+    page = _conflict_page(request, conflict, term_form=form)
+    return render(request, "actors/conflict_detail.html", page)
+
+
+@login_required
+@require_POST
+def contested_term_remove(request: HttpRequest, pk: int, term_pk: int) -> HttpResponse:
+    """Take a term off the conflict's terminology list."""
+    conflict = access_conflict_by_id(request.user, pk)
+    contested_term = get_object_or_404(ContestedTerm, pk=term_pk, conflict=conflict)
+    if not can_edit_conflict(user=request.user, conflict=conflict):
+        raise PermissionDenied("Only the conflict's creator or a convener in it may remove terms.")
+    services.contested_term_remove(actor=request.user, contested_term=contested_term)
+    messages.success(request, "The term was removed from the terminology list.")
+    return redirect(f"{conflict.get_absolute_url()}#terminology")

@@ -16,6 +16,8 @@ from ninja.pagination import paginate
 from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, Pages, caller
 from multitrack.actors.access import access_conflict_by_id
 from multitrack.actors.models import Party
+from multitrack.consultations.access import access_results
+from multitrack.consultations.models import Statement
 from multitrack.ideas import documents, services
 from multitrack.ideas.access import (
     access_agreement_by_id,
@@ -41,6 +43,7 @@ from multitrack.ideas.selectors import (
     conflict_channels,
     idea_journey,
     ideas_matching,
+    may_see_consultation,
     quiet_channel_warnings,
 )
 from multitrack.processes.access import access_meeting_by_id, access_process_by_id
@@ -54,7 +57,14 @@ router = Router()
 class IdeaOut(Schema):
     id: int
     process_id: int
-    origin_meeting_id: int
+    origin_meeting_id: int | None = Field(description="Null for an idea born in a consultation.")
+    origin_consultation_id: int | None = Field(
+        description="Null for an idea born in a meeting, or when the caller may not see the "
+        "consultation's results."
+    )
+    origin_statement_numbers: list[int] = Field(
+        description="The consultation's bridging statements it came from (empty when hidden)."
+    )
     title: str
     summary: str
     kind: Idea.Kind
@@ -63,10 +73,33 @@ class IdeaOut(Schema):
     stage: IdeaStage
     adopted_in_id: int | None = Field(description="The provision it fed, once adopted.")
 
+    @staticmethod
+    def resolve_origin_consultation_id(obj: Idea, context: Any) -> int | None:
+        return obj.origin_consultation_id if _origin_visible(context["request"], obj) else None
+
+    @staticmethod
+    def resolve_origin_statement_numbers(obj: Idea, context: Any) -> list[int]:
+        if obj.origin_consultation_id is None or not _origin_visible(context["request"], obj):
+            return []
+        return sorted(statement.number for statement in obj.origin_statements.all())
+
+
+def _origin_visible(request: HttpRequest, idea: Idea) -> bool:
+    consultation = idea.origin_consultation
+    return consultation is not None and may_see_consultation(
+        user=caller(request), consultation=consultation
+    )
+
 
 class IdeaIn(Schema):
     process_id: int
-    origin_meeting_id: int
+    origin_meeting_id: int | None = Field(None, description="Born in a meeting: its id.")
+    origin_consultation_id: int | None = Field(
+        None, description="Or born in a consultation (of the process, or standing alone)."
+    )
+    origin_statement_numbers: list[int] = Field(
+        [], description="With a consultation: the accepted bridging statements it came from."
+    )
     title: str
     summary: str
     issue: Idea.Issue
@@ -82,10 +115,22 @@ class JourneyEventOut(Schema):
     detail: str
     track: str = Field(description='"1", "1.5", "2" or "" when no track applies.')
     meeting_id: int | None = Field(description="Null when the caller may not see the meeting.")
+    consultation_id: int | None = Field(
+        description="The consultation it was raised in; null when the caller may not see it."
+    )
+    statements: list[str] = Field(description="The bridging statements it came from.")
 
     @staticmethod
     def resolve_meeting_id(obj: Any) -> int | None:
         return obj.meeting.pk if obj.meeting else None
+
+    @staticmethod
+    def resolve_consultation_id(obj: Any) -> int | None:
+        return obj.consultation.pk if obj.consultation else None
+
+    @staticmethod
+    def resolve_statements(obj: Any) -> list[str]:
+        return [statement.text for statement in obj.statements]
 
 
 class StageChangeIn(Schema):
@@ -377,15 +422,35 @@ def idea_journey_read(request: HttpRequest, idea_id: int) -> list[Any]:
     "/ideas",
     response={201: IdeaOut, **WRITE_ERRORS},
     operation_id="idea_record",
-    summary="Record an idea born in a meeting of a process",
+    summary="Record an idea born in a meeting of a process, or in a consultation",
     tags=["ideas"],
 )
 def idea_record(request: HttpRequest, payload: IdeaIn) -> tuple[int, Idea]:
     user = caller(request)
     process = access_process_by_id(user, payload.process_id)
-    meeting = access_meeting_by_id(user, payload.origin_meeting_id)
-    fields = payload.dict(exclude={"process_id", "origin_meeting_id"})
-    return 201, services.idea_record(actor=user, process=process, origin_meeting=meeting, **fields)
+    meeting = consultation = None
+    statements: list[Statement] = []
+    if payload.origin_meeting_id is not None:
+        meeting = access_meeting_by_id(user, payload.origin_meeting_id)
+    if payload.origin_consultation_id is not None:
+        consultation = access_results(user, payload.origin_consultation_id)
+        numbers = set(payload.origin_statement_numbers)
+        statements = list(consultation.statements.filter(number__in=numbers))
+        if len(statements) != len(numbers):
+            raise Http404("No such statement.")
+    fields = payload.dict(
+        exclude={"process_id", "origin_meeting_id", "origin_consultation_id"}
+        | {"origin_statement_numbers"}
+    )
+    idea = services.idea_record(
+        actor=user,
+        process=process,
+        origin_meeting=meeting,
+        origin_consultation=consultation,
+        origin_statements=statements,
+        **fields,
+    )
+    return 201, idea
 
 
 @router.post(

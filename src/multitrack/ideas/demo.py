@@ -14,15 +14,47 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from multitrack.actors.models import Conflict, ContestedTerm, Party
+from multitrack.actors import services as actors_services
+from multitrack.actors.models import Conflict, Party
+from multitrack.consultations.demo import DEMO_PROCESS_TITLE as CONSULTATION_PROCESS_TITLE
+from multitrack.consultations.demo import DEMO_TITLE as CONSULTATION_TITLE
+from multitrack.consultations.models import Consultation
 from multitrack.demo import CONFLICT_NAME, PARTIES, PROCESSES
 from multitrack.ideas import services
 from multitrack.ideas.models import Idea, OfficialTrack, Round, Transfer
 from multitrack.ideas.rules import IdeaStage, OfficialStatus
+from multitrack.ideas.selectors import bridging_statements
 from multitrack.processes.models import Meeting, Process
 
 _D = datetime.date
 S = IdeaStage
+
+
+def load_ideas_from_consultations_demo() -> Idea | None:
+    """An idea born in the demo consultation, from its most bridging statements; None if the
+    consultation (or its map) is absent, or the idea is already there."""
+    consultation = Consultation.objects.filter(
+        title=CONSULTATION_TITLE, process__title=CONSULTATION_PROCESS_TITLE
+    ).first()
+    if consultation is None or consultation.ideas_born.exists():
+        return None
+    bridging = bridging_statements(consultation=consultation)[:2]
+    if not bridging:
+        return None
+    amara = get_user_model().objects.get(username="amara")  # convener of the Coastal Dialogue
+    with transaction.atomic():
+        return services.idea_record(
+            actor=amara,
+            process=consultation.process,  # type: ignore[arg-type]
+            origin_consultation=consultation,
+            origin_statements=[b.statement for b in bridging],
+            title="Joint counting of fish stocks",
+            summary="Scientists from both coasts count the stocks together and publish one "
+            "figure, as the basis for quotas set jointly.",
+            issue=Idea.Issue.ECONOMY,
+            kind=Idea.Kind.CONFIDENCE_BUILDING_MEASURE,
+            sensitivity=Idea.Sensitivity.LOW,
+        )
 
 
 def load_ideas_demo() -> OfficialTrack | None:
@@ -54,20 +86,36 @@ class _IdeasBuilder:
         return Meeting.objects.get(process=self.processes[process_key], date=date)
 
     def build(self) -> OfficialTrack:
-        # No service manages contested terms yet; the convener's neutral wording, from a note.
-        ContestedTerm.objects.get_or_create(
-            conflict=self.conflict,
-            term="historic fishing grounds",
-            defaults={
-                "neutral_wording": "areas fished by both communities",
-                "note": "Varnian usage; the Coastal Dialogue agreed the neutral wording.",
-            },
-        )
+        self.terminology()
         talks = self.official_talks()
         provision = self.agreement(talks)
         self.stages(talks)
         self.ideas(talks, provision)
+        load_ideas_from_consultations_demo()
         return talks
+
+    def terminology(self) -> None:
+        """The convener's neutral wording for contested terms, kept on the conflict's page."""
+        for term, neutral_wording, note in [
+            (
+                "historic fishing grounds",
+                "areas fished by both communities",
+                "Varnian usage; the Coastal Dialogue agreed the neutral wording.",
+            ),
+            (
+                "occupied waters",
+                "the waters of the strait",
+                "Kestrel usage; the Coastal Dialogue agreed the neutral wording.",
+            ),
+        ]:
+            if not self.conflict.contested_terms.filter(term=term).exists():
+                actors_services.contested_term_add(
+                    actor=self.amara,
+                    conflict=self.conflict,
+                    term=term,
+                    neutral_wording=neutral_wording,
+                    note=note,
+                )
 
     def official_talks(self) -> OfficialTrack:
         varnia, kestrel = self.parties["varnia"], self.parties["kestrel"]

@@ -8,9 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.db.models import QuerySet
 
 from multitrack.actors.models import Conflict, Party
+from multitrack.consultations.models import Consultation, Statement
 from multitrack.ideas.models import (
     Agreement,
     Idea,
@@ -22,6 +24,7 @@ from multitrack.ideas.models import (
     Transfer,
 )
 from multitrack.ideas.rules import ALLOWED_STAGE_CHANGES, Flag, IdeaStage
+from multitrack.ideas.selectors import ORIGINS, BridgingStatement
 from multitrack.processes.models import Meeting
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -30,21 +33,101 @@ OVERRIDE_HELP = (
 )
 
 
-class IdeaForm(forms.ModelForm):
-    """Record an idea born in one of the process's meetings."""
+class StatementChoiceField(forms.ModelMultipleChoiceField):
+    """Bridging statements, each shown with its group-aware consensus in the latest map."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.consensus: dict[int, float] = {}
+        self.prefix_titles = False
+
+    def label_from_instance(self, obj: Any) -> str:
+        label = f"#{obj.number} {obj.text}"
+        if obj.pk in self.consensus:
+            label += f" (group-aware consensus {self.consensus[obj.pk]:.2f})"
+        if self.prefix_titles:
+            label = f"{obj.consultation.title}: {label}"
+        return label
+
+
+class IdeaForm(forms.ModelForm):
+    """Record an idea born in one of the process's meetings, or in a consultation (with the
+    bridging statements it came from)."""
+
+    origin = forms.ChoiceField(
+        choices=[("meeting", "A meeting"), ("consultation", "A consultation")],
+        required=False,
+        widget=forms.RadioSelect,
+        label="Born in",
+        help_text="Left empty: a consultation if one is chosen below, else a meeting.",
+    )
+    origin_statements = StatementChoiceField(
+        queryset=Statement.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Bridging statements it came from",
+        help_text="From the consultation's latest opinion map: agreed on in every group.",
+    )
     override_reason = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=OVERRIDE_HELP
     )
 
     class Meta:
         model = Idea
-        fields = ["title", "summary", "kind", "issue", "sensitivity", "origin_meeting"]
-        labels = {"origin_meeting": "Born in"}
+        fields = [
+            "title",
+            "summary",
+            "kind",
+            "issue",
+            "sensitivity",
+            "origin",
+            "origin_meeting",
+            "origin_consultation",
+            "origin_statements",
+        ]
+        labels = {"origin_meeting": "Meeting", "origin_consultation": "Consultation"}
 
-    def __init__(self, *args: Any, meetings: QuerySet[Meeting], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        meetings: QuerySet[Meeting],
+        consultations: QuerySet[Consultation],
+        bridging: list[BridgingStatement],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["origin_meeting"].queryset = meetings  # type: ignore[attr-defined]
+        self.fields["origin_consultation"].queryset = consultations  # type: ignore[attr-defined]
+        statements = self.fields["origin_statements"]
+        statements.queryset = Statement.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[b.statement.pk for b in bridging]
+        ).select_related("consultation")
+        statements.consensus = {b.statement.pk: b.consensus for b in bridging}  # type: ignore[attr-defined]
+        statements.prefix_titles = len({b.statement.consultation_id for b in bridging}) > 1  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        # Only the chosen origin counts: whatever was picked for the other one is dropped.
+        data = super().clean() or {}
+        if not data.get("origin"):
+            chosen_consultation = data.get("origin_consultation") and not data.get("origin_meeting")
+            data["origin"] = "consultation" if chosen_consultation else "meeting"
+        if data["origin"] == "consultation":
+            data["origin_meeting"] = None
+        else:
+            data["origin_consultation"] = None
+            data["origin_statements"] = []
+        return data
+
+    def full_clean(self) -> None:
+        # The model's clean() and its constraint both say "exactly one origin": show it once.
+        super().full_clean()
+        if self.is_bound and self.errors.get(NON_FIELD_ERRORS):
+            unique = [str(e) for e in dict.fromkeys(self.errors[NON_FIELD_ERRORS])]
+            self.errors[NON_FIELD_ERRORS] = self.error_class(unique, error_class="nonfield")
+
+    def service_arguments(self) -> dict[str, Any]:
+        """The cleaned data as ``services.idea_record`` takes it."""
+        return {k: v for k, v in self.cleaned_data.items() if k != "origin"}
 
 
 class StageChangeForm(forms.Form):
@@ -254,10 +337,11 @@ class OverrideForm(forms.Form):
 
 
 class BoardFilterForm(forms.Form):
-    """Filter the pipeline board by issue and process."""
+    """Filter the pipeline board by issue, process and origin."""
 
     issue = forms.ChoiceField(choices=[("", "Any issue"), *Idea.Issue.choices], required=False)
     process = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    origin = forms.ChoiceField(choices=[("", "Born anywhere"), *ORIGINS], required=False)
 
     def __init__(self, *args: Any, processes: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

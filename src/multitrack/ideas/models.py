@@ -1,16 +1,19 @@
 """Official talks (Track 1), ideas and how they travel to the official table, and non-papers.
 
 Official talks belong to a conflict; ideas and non-papers belong to the process whose meeting
-gave birth to them, so only that process's members ever see them.
+or consultation gave birth to them, so only that process's members ever see them.
 """
 
 from __future__ import annotations
+
+import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 
 from multitrack.actors.models import Conflict, Party
 from multitrack.ideas.rules import IdeaStage, OfficialStatus
@@ -146,9 +149,12 @@ class Provision(models.Model):
 
 # Ideas.
 
+ORIGIN_MESSAGE = "An idea is born in exactly one place: choose a meeting or a consultation."
+
 
 class Idea(models.Model):
-    """A proposal, option, formula or confidence-building measure born in a process's meeting."""
+    """A proposal, option, formula or confidence-building measure born in a process's meeting,
+    or in a consultation (then linked to the bridging statements it came from)."""
 
     class Kind(models.TextChoices):
         PROPOSAL = "proposal", "Proposal"
@@ -172,8 +178,28 @@ class Idea(models.Model):
         HIGH = "high", "High"
 
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="ideas")
+    # Exactly one origin: a meeting, or a consultation and the statements it came from.
     origin_meeting = models.ForeignKey(
-        Meeting, on_delete=models.PROTECT, related_name="ideas_born", help_text="Where it was born."
+        Meeting,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ideas_born",
+        help_text="The meeting where it was born.",
+    )
+    origin_consultation = models.ForeignKey(
+        "consultations.Consultation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ideas_born",
+        help_text="The consultation where it was born.",
+    )
+    origin_statements = models.ManyToManyField(
+        "consultations.Statement",
+        blank=True,
+        related_name="ideas_born",
+        help_text="The consultation's bridging statements it came from.",
     )
     title = models.CharField(max_length=200)
     summary = models.TextField()
@@ -194,6 +220,14 @@ class Idea(models.Model):
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin_meeting__isnull=False, origin_consultation__isnull=True)
+                | Q(origin_meeting__isnull=True, origin_consultation__isnull=False),
+                name="idea_born_in_one_place",
+                violation_error_message=ORIGIN_MESSAGE,
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -202,12 +236,32 @@ class Idea(models.Model):
         return reverse("idea-detail", args=[self.pk])
 
     def clean(self) -> None:
-        if (
-            self.origin_meeting_id
-            and self.process_id
-            and (self.origin_meeting.process_id != self.process_id)
-        ):
+        if bool(self.origin_meeting_id) == bool(self.origin_consultation_id):
+            raise ValidationError(ORIGIN_MESSAGE, code="origin")
+        meeting = self.origin_meeting if self.origin_meeting_id else None
+        if meeting is not None and self.process_id and meeting.process_id != self.process_id:
             raise ValidationError({"origin_meeting": "Choose a meeting of this process."})
+        consultation = self.origin_consultation if self.origin_consultation_id else None
+        if (
+            consultation is not None
+            and consultation.process_id is not None
+            and consultation.process_id != self.process_id
+        ):
+            message = "Choose a consultation of this process, or one that stands alone."
+            raise ValidationError({"origin_consultation": message})
+
+    @property
+    def is_from_consultation(self) -> bool:
+        return self.origin_consultation_id is not None
+
+    @property
+    def origin_date(self) -> datetime.date:
+        """When it was born: the meeting's date, or the day its consultation opened."""
+        if self.origin_meeting_id:
+            return self.origin_meeting.date  # type: ignore[union-attr]
+        consultation = self.origin_consultation
+        opened = consultation.opens_at or consultation.created_at  # type: ignore[union-attr]
+        return timezone.localdate(opened)
 
 
 class IdeaStageChange(models.Model):

@@ -20,6 +20,9 @@ from multitrack.accounts.access import can, processes_where
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.models import Affiliation, Conflict, Party
 from multitrack.actors.selectors import conflicts_visible_to
+from multitrack.consultations.access import can_in_consultation
+from multitrack.consultations.models import Consultation, Statement
+from multitrack.consultations.selectors import consultations_visible_to, latest_map
 from multitrack.ideas.models import (
     Agreement,
     Idea,
@@ -59,14 +62,27 @@ from multitrack.processes.selectors import (
 def ideas_visible_to(*, user: Any) -> QuerySet[Idea]:
     """Ideas of the processes the user is a member of."""
     return Idea.objects.filter(process__in=processes_visible_to(user=user)).select_related(
-        "process", "process__conflict", "origin_meeting", "adopted_in", "adopted_in__agreement"
+        "process",
+        "process__conflict",
+        "origin_meeting",
+        "origin_consultation",
+        "adopted_in",
+        "adopted_in__agreement",
     )
 
 
+ORIGINS = (("meeting", "Born in a meeting"), ("consultation", "Born in a consultation"))
+
+
 def ideas_matching(
-    *, user: Any, issue: str = "", process_id: int | None = None, stage: str = ""
+    *,
+    user: Any,
+    issue: str = "",
+    process_id: int | None = None,
+    stage: str = "",
+    origin: str = "",
 ) -> QuerySet[Idea]:
-    """Visible ideas, optionally of one issue, process or stage."""
+    """Visible ideas, optionally of one issue, process, stage or origin (meeting, consultation)."""
     ideas = ideas_visible_to(user=user)
     if issue:
         ideas = ideas.filter(issue=issue)
@@ -74,7 +90,56 @@ def ideas_matching(
         ideas = ideas.filter(process_id=process_id)
     if stage:
         ideas = ideas.filter(stage=stage)
+    if origin == "meeting":
+        ideas = ideas.filter(origin_meeting__isnull=False)
+    elif origin == "consultation":
+        ideas = ideas.filter(origin_consultation__isnull=False)
     return ideas.order_by("title", "pk")
+
+
+# Ideas born in consultations.
+
+
+def may_see_consultation(*, user: Any, consultation: Consultation) -> bool:
+    """Whether the user may see a consultation and its results (so its statements): members of
+    its process with the results permission; for a standalone one, its creator."""
+    return can_in_consultation(user, Permission.VIEW_RESULTS, consultation)
+
+
+def origin_consultations_for(*, user: Any, process: Process) -> QuerySet[Consultation]:
+    """The consultations an idea of ``process`` may be born in, for this user: the process's
+    own (with the results permission) and standalone ones whose results the user may see."""
+    consultations = consultations_visible_to(user=user)
+    standalone = Q(process__isnull=True)
+    if can(user, Permission.VIEW_RESULTS, process.pk):
+        return consultations.filter(Q(process=process) | standalone)
+    return consultations.filter(standalone)
+
+
+@dataclass(frozen=True)
+class BridgingStatement:
+    """A bridging statement of a consultation's latest map, with its group-aware consensus."""
+
+    statement: Statement
+    consensus: float
+
+
+def bridging_statements(*, consultation: Consultation) -> list[BridgingStatement]:
+    """The accepted bridging statements of the consultation's latest map, most bridging first
+    (empty before the first map)."""
+    stored = latest_map(consultation)
+    rows = stored.result.get("bridging", []) if stored else []
+    accepted = {
+        s.number: s
+        for s in consultation.statements.filter(
+            status=Statement.Status.ACCEPTED, number__in=[row["statement"] for row in rows]
+        )
+    }
+    return [
+        BridgingStatement(accepted[row["statement"]], float(row["agree"]))
+        for row in rows
+        if row["statement"] in accepted
+    ]
 
 
 @dataclass(frozen=True)
@@ -85,10 +150,12 @@ class StageColumn:
     ideas: list[Idea]
 
 
-def pipeline(*, user: Any, issue: str = "", process_id: int | None = None) -> list[StageColumn]:
+def pipeline(
+    *, user: Any, issue: str = "", process_id: int | None = None, origin: str = ""
+) -> list[StageColumn]:
     """The pipeline board: visible ideas by stage, in the order of the journey."""
     by_stage: dict[str, list[Idea]] = defaultdict(list)
-    for idea in ideas_matching(user=user, issue=issue, process_id=process_id):
+    for idea in ideas_matching(user=user, issue=issue, process_id=process_id, origin=origin):
         by_stage[idea.stage].append(idea)
     return [StageColumn(stage, by_stage[stage.value]) for stage in IdeaStage]
 
@@ -104,29 +171,46 @@ class JourneyEvent:
     track: str = ""
     meeting: Meeting | None = None  # only when the viewer may see it
     where: str = ""  # what the viewer is told instead of a meeting they may not see
+    consultation: Consultation | None = None  # only when the viewer may see its results
+    statements: tuple[Statement, ...] = ()  # the bridging statements it came from, likewise
+
+
+def _born(user: Any, idea: Idea) -> JourneyEvent:
+    """The first step: raised at a meeting (with its derived track), or in a consultation."""
+    if idea.origin_meeting_id is not None:
+        origin = Meeting.objects.prefetch_related(_attendance_prefetch()).get(
+            pk=idea.origin_meeting_id
+        )
+        reading = meeting_track_reading(origin)
+        track = str(reading.track or origin.effective_declared_track)
+        return JourneyEvent(origin.date, "born", "Raised", idea.summary, track, origin)
+    consultation = idea.origin_consultation
+    if consultation is None:  # impossible under the model's constraint: one origin exactly
+        raise ValueError(f"Idea {idea.pk} has no origin.")
+    if not may_see_consultation(user=user, consultation=consultation):
+        return JourneyEvent(
+            idea.origin_date,
+            "born",
+            "Raised in a consultation",
+            idea.summary,
+            where="a consultation you may not see",
+        )
+    return JourneyEvent(
+        idea.origin_date,
+        "born",
+        f"Raised in consultation “{consultation.title}”",
+        idea.summary,
+        consultation=consultation,
+        statements=tuple(idea.origin_statements.order_by("number")),
+    )
 
 
 def idea_journey(*, user: Any, idea: Idea) -> list[JourneyEvent]:
     """An idea's journey across tracks: birth, versions, stage changes, transfers, by date."""
     visible_meetings = set(
-        meetings_visible_to(user=user)
-        .filter(Q(pk=idea.origin_meeting_id) | Q(idea_versions__idea=idea))
-        .values_list("pk", flat=True)
+        meetings_visible_to(user=user).filter(idea_versions__idea=idea).values_list("pk", flat=True)
     )
-    origin = idea.origin_meeting
-    origin_reading = meeting_track_reading(
-        Meeting.objects.prefetch_related(_attendance_prefetch()).get(pk=origin.pk)
-    )
-    events = [
-        JourneyEvent(
-            origin.date,
-            "born",
-            "Raised",
-            idea.summary,
-            str(origin_reading.track or origin.effective_declared_track),
-            origin,
-        )
-    ]
+    events = [_born(user, idea)]
     for version in idea.versions.select_related("meeting", "meeting__process"):
         meeting = version.meeting if version.meeting_id in visible_meetings else None
         where = "" if meeting or not version.meeting_id else "a meeting of another process"
@@ -164,7 +248,9 @@ def idea_journey(*, user: Any, idea: Idea) -> list[JourneyEvent]:
 def process_consideration(*, user: Any) -> list[tuple[Process, ConsiderationSummary]]:
     """Per visible process: how many of its ideas reached official consideration, and how fast."""
     processes = list(processes_visible_to(user=user).order_by("title"))
-    ideas = Idea.objects.filter(process__in=processes).select_related("origin_meeting")
+    ideas = Idea.objects.filter(process__in=processes).select_related(
+        "origin_meeting", "origin_consultation"
+    )
     reached: dict[int, datetime.date] = {}
     for idea_id, date in (
         IdeaStageChange.objects.filter(idea__in=ideas, stage__in=list(REACHED_OFFICIAL))
@@ -175,7 +261,7 @@ def process_consideration(*, user: Any) -> list[tuple[Process, ConsiderationSumm
     histories: dict[int, list[IdeaHistory]] = defaultdict(list)
     for idea in ideas:
         histories[idea.process_id].append(
-            IdeaHistory(idea.process_id, idea.origin_meeting.date, reached.get(idea.pk))
+            IdeaHistory(idea.process_id, idea.origin_date, reached.get(idea.pk))
         )
     return [(p, consideration_summary(histories[p.pk])) for p in processes]
 

@@ -21,6 +21,7 @@ from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.models import Conflict, Party
 from multitrack.actors.names import fold
+from multitrack.consultations.models import Consultation, Statement
 from multitrack.ideas import documents
 from multitrack.ideas.models import (
     Agreement,
@@ -37,7 +38,7 @@ from multitrack.ideas.models import (
     Transfer,
 )
 from multitrack.ideas.rules import IdeaStage, stage_change_errors, unresolved
-from multitrack.ideas.selectors import can_record_official_talks
+from multitrack.ideas.selectors import can_record_official_talks, may_see_consultation
 from multitrack.processes.models import GroundRules, Meeting, Process
 from multitrack.processes.selectors import meeting_track_reading, with_attendance
 from multitrack.processes.services import attributions_in
@@ -197,25 +198,58 @@ def _attribution_guard(process: Process, text: str, override_reason: str, field:
     return terms
 
 
+def _origin_statements(
+    actor: Any, consultation: Consultation | None, statements: Iterable[Statement]
+) -> list[Statement]:
+    """The statements an idea born in ``consultation`` came from, checked: the actor may see its
+    results, and each statement is an accepted one of that consultation."""
+    chosen = list(statements)
+    if consultation is None:
+        if chosen:
+            raise ValidationError(
+                {"origin_statements": "Only an idea born in a consultation links statements."}
+            )
+        return chosen
+    if not may_see_consultation(user=actor, consultation=consultation):
+        raise ValidationError(
+            {"origin_consultation": "Choose a consultation whose results you may see."}
+        )
+    if not chosen:
+        raise ValidationError(
+            {"origin_statements": "Choose the bridging statements the idea came from."}
+        )
+    if any(statement.consultation_id != consultation.pk for statement in chosen):
+        raise ValidationError({"origin_statements": "Choose statements of this consultation."})
+    if any(statement.status != Statement.Status.ACCEPTED for statement in chosen):
+        raise ValidationError(
+            {"origin_statements": "Choose accepted statements, not pending or rejected ones."}
+        )
+    return chosen
+
+
 @transaction.atomic
 def idea_record(
     *,
     actor: Any,
     process: Process,
-    origin_meeting: Meeting,
     title: str,
     summary: str,
     issue: str,
+    origin_meeting: Meeting | None = None,
+    origin_consultation: Consultation | None = None,
+    origin_statements: Iterable[Statement] = (),
     kind: str = Idea.Kind.PROPOSAL,
     sensitivity: str = Idea.Sensitivity.MODERATE,
     override_reason: str = "",
 ) -> Idea:
-    """Record an idea born in one of a process's meetings."""
+    """Record an idea born in one of a process's meetings, or in a consultation (of the process,
+    or standing alone) together with the bridging statements it came from."""
     require(actor, Permission.RECORD_IDEAS, process.pk)
     terms = _attribution_guard(process, f"{title}\n{summary}", override_reason, "summary")
     idea = Idea(
         process=process,
         origin_meeting=origin_meeting,
+        origin_consultation=origin_consultation,
         title=title,
         summary=summary,
         issue=issue,
@@ -224,7 +258,9 @@ def idea_record(
         created_by=actor,
     )
     idea.full_clean()
+    statements = _origin_statements(actor, origin_consultation, origin_statements)
     idea.save()
+    idea.origin_statements.set(statements)
     audit(
         actor=actor,
         action="ideas.idea.overridden" if terms else "ideas.idea.recorded",
@@ -294,7 +330,7 @@ def idea_stage_change(
         date=date,
         reason=reason,
         has_provision=provision is not None,
-        last_change_date=last.date if last else idea.origin_meeting.date,
+        last_change_date=last.date if last else idea.origin_date,
         today=timezone.localdate(),
     )
     if provision is not None and (

@@ -7,6 +7,11 @@ from multitrack.ideas import views
 urlpatterns = [
     path("ideas/", views.idea_board, name="idea-board"),
     path("processes/<int:pk>/ideas/new/", views.idea_create, name="idea-create"),
+    path(
+        "consultations/<int:pk>/ideas/new/",
+        views.idea_from_consultation,
+        name="idea-from-consultation",
+    ),
     path("ideas/<int:pk>/", views.idea_detail, name="idea-detail"),
     path("ideas/<int:pk>/stage/", views.idea_stage_change, name="idea-stage-change"),
     path("ideas/<int:pk>/versions/", views.idea_version_add, name="idea-version-add"),

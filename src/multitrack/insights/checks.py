@@ -25,6 +25,14 @@ A party or community is given one or more calendars by the convener:
 Religious calendars keep only the named religious days of their source country, so Egypt's
 Revolution Day does not count as an Islamic observance. Conveners add their own observances
 (local saints' days, anniversaries of massacres, elections) as dated entries.
+
+Whose observances count
+-----------------------
+Those of the people expected at the meeting: the public holidays of each participant's country
+(``Person.country``) and the calendars the convener gave each participant's party or community.
+When nobody is expected yet, every party's calendars count. A hit says whose calendar it is by
+party, by pseudonym (one participant) or by count ("2 participants from KE"), never by real
+name; with ``with_names=False`` (the funders' report) it uses counts only.
 """
 
 from __future__ import annotations
@@ -186,11 +194,13 @@ class Issue:
 
 @dataclass(frozen=True)
 class Participant:
-    """Someone expected at the meeting, with the languages they speak and their party."""
+    """Someone expected at the meeting: languages, party, country (ISO code) and pseudonym."""
 
     person_id: int
     languages: tuple[str, ...] = ()
     party: str = ""
+    country: str = ""
+    pseudonym: str = ""
 
 
 def _normal(text: str) -> str:
@@ -230,26 +240,70 @@ def check_languages(
     return issues, uncovered
 
 
+def _participants_from(country: str, group: Sequence[Participant], *, with_names: bool) -> str:
+    if with_names and len(group) == 1 and group[0].pseudonym:
+        return group[0].pseudonym
+    return f"{len(group)} participant{'s' if len(group) != 1 else ''} from {country}"
+
+
+def _observers(
+    calendars_by_party: Mapping[str, Sequence[str]],
+    participants: Sequence[Participant],
+    *,
+    with_names: bool,
+) -> list[tuple[str, str]]:
+    """Who observes which calendar, as (calendar key, who): parties first, then countries."""
+    sources: list[tuple[str, str]] = []
+    present = {p.party for p in participants}
+    for party, keys in sorted(calendars_by_party.items()):
+        if participants and party not in present:
+            continue
+        sources.extend((key, party) for key in keys)
+    by_country: dict[str, list[Participant]] = {}
+    for participant in participants:
+        if participant.country:
+            by_country.setdefault(participant.country.upper(), []).append(participant)
+    for country, group in sorted(by_country.items()):
+        sources.append(
+            (f"country:{country}", _participants_from(country, group, with_names=with_names))
+        )
+    return sources
+
+
 def check_observances(
     date: datetime.date,
     calendars_by_party: Mapping[str, Sequence[str]],
     custom: Sequence[CustomObservance] = (),
+    participants: Sequence[Participant] = (),
+    *,
+    with_names: bool = True,
 ) -> list[Issue]:
-    """Observances of any party's calendars or the convener's own list falling on ``date``."""
+    """Observances falling on ``date``: of the participants' countries, of their parties'
+    calendars (every party's when no participant is given) and of the convener's own list.
+
+    Each issue says whose observance it is: the party, the participant's pseudonym, or how many
+    participants come from the country; never a real name.
+    """
+    sources = _observers(calendars_by_party, participants, with_names=with_names)
+    # One issue per observance, naming everyone who keeps it.
+    hits: dict[tuple[str, str, bool], tuple[Observance, list[str]]] = {}
+    for key, who in sources:
+        try:
+            calendar = calendar_for(key)
+        except ValueError:
+            continue  # a country ``holidays`` does not know: nothing to check against
+        for observance in observances_on(calendar, date):
+            marker = (key, observance.name, observance.is_eve)
+            _, whos = hits.setdefault(marker, (observance, []))
+            if who not in whos:
+                whos.append(who)
     issues = []
-    seen: set[tuple[str, str, bool]] = set()
-    for party, keys in sorted(calendars_by_party.items()):
-        for key in keys:
-            for observance in observances_on(calendar_for(key), date, party):
-                marker = (party, observance.name, observance.is_eve)
-                if marker in seen:
-                    continue
-                seen.add(marker)
-                when = "begins at sundown that day" if observance.is_eve else "falls on that day"
-                text = f"{observance.name} ({observance.calendar}, observed by {party}) {when}"
-                if observance.is_estimated:
-                    text += " — estimated date, confirm locally"
-                issues.append(Issue(CheckKind.OBSERVANCE, text + ".", observance.is_estimated))
+    for observance, whos in hits.values():
+        when = "begins at sundown that day" if observance.is_eve else "falls on that day"
+        text = f"{observance.name} ({observance.calendar}, observed by {', '.join(whos)}) {when}"
+        if observance.is_estimated:
+            text += " — estimated date, confirm locally"
+        issues.append(Issue(CheckKind.OBSERVANCE, text + ".", observance.is_estimated))
     for own in custom:
         if own.falls_on(date):
             whose = f"observed by {own.party}" if own.party else "observed by all"
@@ -303,6 +357,7 @@ def check_meeting(
     calendars_by_party: Mapping[str, Sequence[str]],
     custom_observances: Sequence[CustomObservance] = (),
     refused_by_party: Mapping[str, Sequence[str]] | None = None,
+    with_names: bool = True,
 ) -> MeetingCheck:
     """Run the language, observance and venue checks for one meeting."""
     language_issues, uncovered = check_languages(
@@ -310,7 +365,9 @@ def check_meeting(
     )
     return MeetingCheck(
         languages=language_issues,
-        observances=check_observances(date, calendars_by_party, custom_observances),
+        observances=check_observances(
+            date, calendars_by_party, custom_observances, participants, with_names=with_names
+        ),
         venue=check_venue(place, is_virtual, refused_by_party or {}),
         uncovered_person_ids=uncovered,
     )

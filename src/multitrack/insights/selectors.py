@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,9 @@ from multitrack.practice.models import (
 )
 from multitrack.processes.models import Attendance, Meeting, Process
 from multitrack.processes.selectors import with_attendance
+
+# Meetings still to come: planned, or confirmed after their checks.
+UPCOMING_STATUSES = frozenset({Meeting.Status.PLANNED, Meeting.Status.CONFIRMED})
 
 # How the official talks' statuses (ideas.rules.OfficialStatus) count for continuity.
 _STATUS_FOR_CONTINUITY = {
@@ -184,7 +188,7 @@ def _is_held(meeting: Meeting, today: datetime.date) -> bool:
     if meeting.status == Meeting.Status.HELD:
         return True
     attended = any(a.status == Attendance.Status.ATTENDED for a in meeting.attendance.all())
-    return meeting.status == Meeting.Status.PLANNED and meeting.date <= today and attended
+    return meeting.status in UPCOMING_STATUSES and meeting.date <= today and attended
 
 
 def _official_periods(process: Process) -> list[StatusPeriod]:
@@ -338,7 +342,9 @@ def _check_context(process: Process, party_name: dict[int, str]) -> CheckContext
     return CheckContext(party_name, dict(calendars), dict(refused), custom)
 
 
-def _check_one(meeting: Meeting, invited: list[Person], context: CheckContext) -> UpcomingCheck:
+def _check_one(
+    meeting: Meeting, invited: list[Person], context: CheckContext, *, with_names: bool = True
+) -> UpcomingCheck:
     """Check one meeting for its invitees (with ``parties`` prefetched)."""
     participants = [
         Participant(
@@ -347,6 +353,8 @@ def _check_one(meeting: Meeting, invited: list[Person], context: CheckContext) -
             ", ".join(
                 context.party_name[x.pk] for x in p.parties.all() if x.pk in context.party_name
             ),
+            country=p.country,
+            pseudonym=p.pseudonym,
         )
         for p in invited
     ]
@@ -360,25 +368,37 @@ def _check_one(meeting: Meeting, invited: list[Person], context: CheckContext) -
         calendars_by_party=context.calendars,
         custom_observances=context.custom,
         refused_by_party=context.refused,
+        with_names=with_names,
     )
     by_id = {p.pk: p for p in invited}
     return UpcomingCheck(meeting, check, [by_id[i] for i in check.uncovered_person_ids])
 
 
+def expected_people(attendance: Iterable[Attendance]) -> list[Person] | None:
+    """Who is expected at a meeting: everyone listed but those excused or absent.
+
+    None when nobody is listed at all (the caller then falls back to the roster).
+    """
+    rows = list(attendance)
+    if not rows:
+        return None
+    return [a.person for a in rows if a.status == Attendance.Status.ATTENDED]
+
+
 def meeting_check(*, user: Any, meeting: Meeting) -> UpcomingCheck:
     """The language, observance and venue checks for one meeting the user may see.
 
-    Participants are those on its attendance list, or the whole roster when nobody is listed yet.
+    Participants are those expected on its attendance list (not excused or absent), or the
+    whole roster when nobody is listed yet.
     """
     process = meeting.process
     party_name = dict(
         Party.objects.filter(conflict_id=process.conflict_id).values_list("pk", "name")
     )
-    invited = [
-        a.person
-        for a in meeting.attendance.select_related("person").prefetch_related("person__parties")
-    ]
-    if not invited:
+    invited = expected_people(
+        meeting.attendance.select_related("person").prefetch_related("person__parties")
+    )
+    if invited is None:
         invited = [
             entry.person
             for entry in process.roster.select_related("person").prefetch_related("person__parties")
@@ -462,13 +482,18 @@ def process_health(
 
     # Cultural sensitivity: checks for the meetings still to come.
     context = _check_context(process, party_name)
-    upcoming = [
-        _check_one(
-            meeting, [a.person for a in meeting.attendance.all()] or list(people.values()), context
-        )
-        for meeting in meetings
-        if meeting.status == Meeting.Status.PLANNED and meeting.date >= today
-    ]
+    upcoming = []
+    for meeting in meetings:
+        if meeting.status in UPCOMING_STATUSES and meeting.date >= today:
+            invited = expected_people(meeting.attendance.all())
+            upcoming.append(
+                _check_one(
+                    meeting,
+                    list(people.values()) if invited is None else invited,
+                    context,
+                    with_names=with_names,
+                )
+            )
     terms = [(t.term, t.neutral_wording, t.note) for t in process.conflict.contested_terms.all()]
 
     # Trust network: everyone on the roster, with their party in this conflict.

@@ -9,7 +9,8 @@ The gaps it sets up:
 * cultural sensitivity: a planned round on Eid al-Adha (estimated), in a venue the Oru community
   refuses, without interpretation into Varnian;
 * sustained engagement: the long gap before the rescheduled Round 7 (read from the meetings);
-* trust: in the Lakeside Consultations, ties only within parties, none across.
+* trust: in the Lakeside Consultations, ties only within parties, none across;
+* and a planned Lakeside session on a public holiday of an expected participant's country.
 And a before/after survey whose convener's own question drew too few answers to be shown.
 """
 
@@ -19,13 +20,15 @@ import datetime
 import random
 from typing import Any
 
+import holidays
+
 from multitrack.accounts.models import Membership, Role
 from multitrack.actors.capacity import Capacity
 from multitrack.actors.models import Party, Person
 from multitrack.practice import services
 from multitrack.practice.models import RelationshipTie, Survey, SurveyItem
 from multitrack.processes.models import Attendance, Meeting, Process
-from multitrack.processes.services import meeting_schedule
+from multitrack.processes.services import attendance_record, meeting_schedule
 
 DEMO_SEED = 1325
 COASTAL = "Selka Strait Coastal Dialogue"
@@ -152,6 +155,36 @@ def _lakeside(process: Process, rng: random.Random) -> None:
     )
     roster = list(Person.objects.filter(process_roles__process=process).order_by("pseudonym"))
     _ties(process, actor, roster, rng, cross_party=False)
+    _holiday_meeting(process, actor, roster)
+
+
+def _holiday_meeting(process: Process, actor: Any, roster: list[Person]) -> None:
+    """A planned online session on a public holiday of one expected participant's country.
+
+    Languages are covered and no venue can be refused, so the observance is its only issue.
+    """
+    from_abroad = [p for p in roster if p.country]
+    if not from_abroad:
+        return
+    guest = from_abroad[0]
+    date = next(
+        day
+        for day in sorted(holidays.country_holidays(guest.country, years=2027))
+        if day >= datetime.date(2027, 3, 1) and day.weekday() < 5  # Monday to Friday
+    )
+    meeting = meeting_schedule(
+        actor=actor,
+        process=process,
+        title="Technical session: monitoring the fishing grounds",
+        date=date,
+        is_virtual=True,
+        status=Meeting.Status.PLANNED,
+        working_languages=["English"],
+        interpretation_languages=["Varnian", "Kestrelian"],
+    )
+    expected = [*from_abroad, *[p for p in roster if not p.country][:4]]
+    for person in expected:
+        attendance_record(actor=actor, meeting=meeting, person=person)
 
 
 def _ties(

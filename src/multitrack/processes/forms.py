@@ -119,6 +119,19 @@ class MeetingForm(forms.ModelForm):
         widgets = {"date": DATE_INPUT}
         labels = {"is_virtual": "Held online", "declared_track": "Declared track"}
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "Confirmed" is reached only through the confirmation page, which runs the checks
+        # first; the form offers it only to keep an already confirmed meeting as it is.
+        if self.instance.status != Meeting.Status.CONFIRMED:
+            status = self.fields["status"]
+            assert isinstance(status, forms.ChoiceField)  # noqa: S101 - narrows the type for mypy
+            status.choices = [
+                (value, label)
+                for value, label in Meeting.Status.choices
+                if value != Meeting.Status.CONFIRMED
+            ]
+
 
 class AgendaItemForm(forms.Form):
     """A point to append to the agenda."""

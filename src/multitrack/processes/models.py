@@ -86,6 +86,7 @@ class Meeting(models.Model):
 
     class Status(models.TextChoices):
         PLANNED = "planned", "Planned"
+        CONFIRMED = "confirmed", "Confirmed"  # planned, and its checks were read (meeting_confirm)
         HELD = "held", "Held"
         CANCELLED = "cancelled", "Cancelled"
 

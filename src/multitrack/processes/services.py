@@ -87,24 +87,87 @@ def roster_add(*, actor: Any, process: Process, person: Person) -> ProcessPartic
 def meeting_schedule(
     *, actor: Any, process: Process, title: str, date: datetime.date, **fields: Any
 ) -> Meeting:
-    """Add a meeting to a process."""
+    """Add a meeting to a process (planned, held or cancelled; confirming comes after checks)."""
     require(actor, Permission.RECORD_MEETINGS, process.pk)
     meeting = Meeting(process=process, title=title, date=date, **fields)
+    if meeting.status == Meeting.Status.CONFIRMED:
+        raise ValidationError({"status": _CONFIRM_THROUGH_CHECKS})
     meeting.full_clean()
     meeting.save()
     audit(actor=actor, action="processes.meeting.scheduled", target=meeting, process=process)
     return meeting
 
 
+# What the meeting checks read: changing one of these on a confirmed meeting undoes the
+# confirmation, so the new date, place or languages are checked again before it stands.
+CHECKED_FIELDS = ("date", "place", "is_virtual", "working_languages", "interpretation_languages")
+
+_CONFIRM_THROUGH_CHECKS = (
+    "A meeting is confirmed with “Confirm meeting”, which shows its checks first."
+)
+
+
 @transaction.atomic
 def meeting_update(*, actor: Any, meeting: Meeting, **fields: Any) -> Meeting:
-    """Change a meeting's details."""
+    """Change a meeting's details.
+
+    A meeting becomes confirmed only through ``meeting_confirm``; changing what the checks read
+    (date, place, languages) on a confirmed meeting makes it planned again.
+    """
     require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
+    was_confirmed = meeting.status == Meeting.Status.CONFIRMED
+    before = {name: getattr(meeting, name) for name in CHECKED_FIELDS}
     for name, value in fields.items():
         setattr(meeting, name, value)
+    if meeting.status == Meeting.Status.CONFIRMED:
+        if not was_confirmed:
+            raise ValidationError({"status": _CONFIRM_THROUGH_CHECKS})
+        if any(getattr(meeting, name) != value for name, value in before.items()):
+            meeting.status = Meeting.Status.PLANNED
     meeting.full_clean()
     meeting.save()
     audit(actor=actor, action="processes.meeting.changed", target=meeting, process=meeting.process)
+    return meeting
+
+
+class OpenIssuesError(ValidationError):
+    """The meeting's checks found issues and nobody acknowledged them; ``issues`` lists them."""
+
+    def __init__(self, issues: list[str]) -> None:
+        super().__init__(
+            f"The checks found {len(issues)} open issue(s). Resolve them, or confirm anyway.",
+            code="open_issues",
+        )
+        self.issues = issues
+
+
+@transaction.atomic
+def meeting_confirm(*, actor: Any, meeting: Meeting, acknowledge_issues: bool = False) -> Meeting:
+    """Confirm a planned meeting after its language, observance and venue checks.
+
+    With open issues it is confirmed only when ``acknowledge_issues`` is set ("Confirm anyway");
+    the audit trail then says so, by the action's name alone (no issue text, no names).
+    """
+    from multitrack.insights.selectors import meeting_check  # checks read the practice data
+
+    require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
+    if meeting.status != Meeting.Status.PLANNED:
+        raise ValidationError(
+            f"Only a planned meeting can be confirmed; this one is {meeting.get_status_display()}.",
+            code="not_planned",
+        )
+    issues = [issue.text for issue in meeting_check(user=actor, meeting=meeting).check.issues]
+    if issues and not acknowledge_issues:
+        raise OpenIssuesError(issues)
+    meeting.status = Meeting.Status.CONFIRMED
+    meeting.full_clean()
+    meeting.save(update_fields=["status"])
+    audit(
+        actor=actor,
+        action="processes.meeting.confirmed_anyway" if issues else "processes.meeting.confirmed",
+        target=meeting,
+        process=meeting.process,
+    )
     return meeting
 
 

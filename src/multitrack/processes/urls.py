@@ -3,6 +3,7 @@
 from django.urls import path
 
 from multitrack.processes import views
+from multitrack.processes.views.meetings import meeting_confirm
 
 urlpatterns = [
     path("processes/", views.process_list, name="process-list"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("processes/<int:pk>/meetings/new/", views.meeting_create, name="meeting-create"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting-detail"),
     path("meetings/<int:pk>/edit/", views.meeting_edit, name="meeting-edit"),
+    path("meetings/<int:pk>/confirm/", meeting_confirm, name="meeting-confirm"),
     path("meetings/<int:pk>/agenda/", views.agenda_item_add, name="agenda-item-add"),
     path("meetings/<int:pk>/attendance/", views.attendance_add, name="attendance-add"),
     path(

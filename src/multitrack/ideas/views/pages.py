@@ -12,12 +12,14 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from multitrack.accounts.access import can
 from multitrack.accounts.permissions import Permission
 from multitrack.ideas import documents
 from multitrack.ideas.forms import (
     AgreementForm,
+    IdeaForm,
     NonPaperEditForm,
     OverrideForm,
     RoundForm,
@@ -29,12 +31,15 @@ from multitrack.ideas.forms import (
 from multitrack.ideas.models import Export, Idea, NonPaper, OfficialTrack
 from multitrack.ideas.rules import ALLOWED_STAGE_CHANGES, IdeaStage, unresolved
 from multitrack.ideas.selectors import (
+    bridging_statements,
     can_export,
     can_record_official_talks,
     idea_journey,
+    origin_consultations_for,
     provisions_for,
     spells_of,
 )
+from multitrack.processes.models import Process
 from multitrack.processes.selectors import meetings_visible_to
 
 
@@ -45,6 +50,40 @@ def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def idea_form(request: HttpRequest, process: Process) -> IdeaForm:
+    """The form to record an idea in ``process``. Bridging statements are offered from the
+    consultation named in the query (the "Turn into an idea" button), else from every
+    consultation the idea may come from; the button's statement fills the form in."""
+    consultations = origin_consultations_for(user=request.user, process=process)
+    wanted = _int(request.GET.get("consultation"))
+    chosen = None if wanted is None else consultations.filter(pk=wanted).first()
+    sources = [chosen] if chosen else list(consultations)
+    bridging = [b for c in sources for b in bridging_statements(consultation=c)]
+    initial: dict[str, Any] = {}
+    if chosen is not None:
+        initial = {"origin": "consultation", "origin_consultation": chosen.pk}
+        number = _int(request.GET.get("statement"))
+        picked = [b.statement for b in bridging if b.statement.number == number]
+        if picked:
+            initial |= {
+                "origin_statements": [picked[0].pk],
+                "title": Truncator(picked[0].text).chars(80),
+                "summary": picked[0].text,
+            }
+    return IdeaForm(
+        request.POST if request.method == "POST" else None,
+        meetings=process.meetings.all(),
+        consultations=consultations,
+        bridging=bridging,
+        instance=Idea(process=process),
+        initial=initial,
+    )
 
 
 def stage_form(idea: Idea, data: Any = None) -> StageChangeForm:

@@ -1,4 +1,4 @@
-"""Meeting pages: scheduling, the meeting itself, editing it, and its agenda."""
+"""Meeting pages: scheduling, the meeting itself, editing and confirming it, and its agenda."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from multitrack.accounts.access import require
 from multitrack.accounts.permissions import Permission
+from multitrack.insights.selectors import UPCOMING_STATUSES, meeting_check
 from multitrack.processes.access import access_meeting_by_id, access_process_by_id
 from multitrack.processes.forms import MeetingForm
 from multitrack.processes.models import Meeting
+from multitrack.processes.services import OpenIssuesError, meeting_schedule, meeting_update
 from multitrack.processes.services import agenda_item_add as add_agenda_item
-from multitrack.processes.services import meeting_schedule, meeting_update
+from multitrack.processes.services import meeting_confirm as confirm_meeting
 from multitrack.processes.views.pages import (
     add_service_error,
     agenda_item_form,
@@ -56,7 +58,10 @@ def meeting_create(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One meeting: facts, agenda, derived track, attendance, notes and follow-ups."""
     meeting = access_meeting_by_id(request.user, pk)
-    return render(request, "processes/meeting_detail.html", meeting_page_context(request, meeting))
+    context = meeting_page_context(request, meeting)
+    if meeting.status in UPCOMING_STATUSES:
+        context["checks"] = meeting_check(user=request.user, meeting=meeting)
+    return render(request, "processes/meeting_detail.html", context)
 
 
 @login_required
@@ -69,12 +74,15 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     # The form works on a copy, so an invalid entry never shows up in the page's heading.
     form = MeetingForm(data, instance=access_meeting_by_id(request.user, pk))
     if request.method == "POST" and form.is_valid():
+        was_confirmed = meeting.status == Meeting.Status.CONFIRMED
         try:
             meeting_update(actor=request.user, meeting=meeting, **form.cleaned_data)
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, "Saved.")
+            if was_confirmed and meeting.status == Meeting.Status.PLANNED:
+                messages.warning(request, "The meeting is planned again: confirm it once more.")
             return redirect(meeting)
     return render(
         request,
@@ -99,3 +107,27 @@ def agenda_item_add(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect(f"{meeting.get_absolute_url()}#agenda")
     context = meeting_page_context(request, meeting, agenda_form=form)
     return render(request, "processes/meeting_detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def meeting_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Show a planned meeting's checks, then confirm it (with open issues only if acknowledged)."""
+    meeting = access_meeting_by_id(request.user, pk)
+    require(request.user, Permission.RECORD_MEETINGS, meeting.process_id)
+    if meeting.status != Meeting.Status.PLANNED:
+        messages.info(request, f"This meeting is {meeting.get_status_display().lower()}.")
+        return redirect(meeting)
+    error = None
+    if request.method == "POST":
+        acknowledged = request.POST.get("acknowledge_issues") == "1"
+        try:
+            confirm_meeting(actor=request.user, meeting=meeting, acknowledge_issues=acknowledged)
+        except OpenIssuesError as refusal:
+            error = refusal.messages[0]
+        else:
+            messages.success(request, "The meeting is confirmed.")
+            return redirect(meeting)
+    row = meeting_check(user=request.user, meeting=meeting)
+    context = {"meeting": meeting, "row": row, "error": error}
+    return render(request, "processes/meeting_confirm.html", context)
