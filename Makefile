@@ -43,6 +43,7 @@ run: install
 lint: install-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit -c pyproject.toml -r src -q
 
 typecheck: install-test
 	$(BIN)/mypy

@@ -10,7 +10,17 @@ from multitrack.actors.names import find_names, fold
 from multitrack.processes.models import GroundRules, Note
 from multitrack.processes.services import note_write
 from tests.conftest import Workspace
-from tests.factories import OrganisationFactory, PersonFactory
+from tests.factories import (
+    AffiliationFactory,
+    OrganisationFactory,
+    ParticipantFactory,
+    PersonFactory,
+)
+
+
+def participant_of(workspace: Workspace, **fields: object) -> object:
+    """A person on the roster of the workspace's process."""
+    return ParticipantFactory(process=workspace.process, person=PersonFactory(**fields)).person
 
 
 @pytest.mark.parametrize(
@@ -41,8 +51,10 @@ def test_fold_removes_accents_and_case() -> None:
 
 @pytest.mark.django_db
 def test_a_note_naming_a_participant_is_refused_with_the_words(workspace: Workspace) -> None:
-    PersonFactory(display_name="Amira Haddad", pseudonym="Cedar", aliases=["Umm Karim"])
-    OrganisationFactory(name="Varnia Institute")
+    person = participant_of(
+        workspace, display_name="Amira Haddad", pseudonym="Cedar", aliases=["Umm Karim"]
+    )
+    AffiliationFactory(person=person, organisation=OrganisationFactory(name="Varnia Institute"))
     text = "Cedar and umm karim said the Varnia Institute would host."
     with pytest.raises(ValidationError) as refused:
         note_write(actor=workspace.facilitator, meeting=workspace.meeting, text=text)
@@ -55,7 +67,7 @@ def test_a_note_naming_a_participant_is_refused_with_the_words(workspace: Worksp
 
 @pytest.mark.django_db
 def test_an_override_saves_the_note_and_records_why(workspace: Workspace) -> None:
-    PersonFactory(display_name="Amira Haddad")
+    participant_of(workspace, display_name="Amira Haddad")
     note = note_write(
         actor=workspace.facilitator,
         meeting=workspace.meeting,
@@ -70,7 +82,7 @@ def test_an_override_saves_the_note_and_records_why(workspace: Workspace) -> Non
 
 @pytest.mark.django_db
 def test_a_clean_note_is_saved_without_override(workspace: Workspace) -> None:
-    PersonFactory(display_name="Amira Haddad")
+    participant_of(workspace, display_name="Amira Haddad")
     note = note_write(
         actor=workspace.facilitator,
         meeting=workspace.meeting,
@@ -83,7 +95,7 @@ def test_a_clean_note_is_saved_without_override(workspace: Workspace) -> None:
 
 @pytest.mark.django_db
 def test_on_the_record_notes_may_name_people(workspace: Workspace) -> None:
-    PersonFactory(display_name="Amira Haddad")
+    participant_of(workspace, display_name="Amira Haddad")
     workspace.process.ground_rules = GroundRules.ON_THE_RECORD
     workspace.process.save()
     note = note_write(
@@ -104,3 +116,15 @@ def test_only_roles_that_write_notes_can(workspace: Workspace, role: str) -> Non
     with pytest.raises(PermissionDenied):
         note_write(actor=getattr(workspace, role), meeting=workspace.meeting, text="A view.")
     assert not Note.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_guard_never_reveals_people_of_other_processes(workspace: Workspace) -> None:
+    # Refusing this note would tell the facilitator that someone of that name takes part in a
+    # dialogue they are not a member of.
+    note = note_write(
+        actor=workspace.facilitator,
+        meeting=workspace.meeting,
+        text=f"Someone asked whether {workspace.other_person.display_name} would come.",
+    )
+    assert note.attribution_override_terms == []

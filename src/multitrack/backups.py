@@ -546,7 +546,7 @@ def _delete_everything(using: str) -> None:
     # so the order of the tables does not matter.
     with connection.cursor() as cursor:
         for table in sorted(tables & existing):
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608  # nosec B608
 
 
 def _reset_sequences(using: str, loaded_models: set[type[models.Model]]) -> None:

@@ -110,7 +110,7 @@ def demo_load(*, random_state: int = DEMO_SEED, logins_path: Path | None = None)
     path = logins_path or demo_logins_path()
     with transaction.atomic():
         # Seeded on purpose: the content is the same on every load (passwords use secrets).
-        summary = _Builder(random.Random(random_state)).build()  # noqa: S311
+        summary = _Builder(random.Random(random_state)).build()  # noqa: S311  # nosec B311
         _load_extensions()
         # Inside the transaction: if the file cannot be written, nobody has unknown passwords.
         _write_logins(path, summary.logins)

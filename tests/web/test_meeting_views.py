@@ -340,7 +340,10 @@ def test_a_facilitator_writes_a_note(workspace: Workspace) -> None:
 def test_a_note_naming_someone_is_refused_keeping_the_text_and_naming_the_words(
     workspace: Workspace,
 ) -> None:
-    PersonFactory(display_name="Amira Haddad", pseudonym="Cedar")
+    ParticipantFactory(
+        process=workspace.process,
+        person=PersonFactory(display_name="Amira Haddad", pseudonym="Cedar"),
+    )
     client = workspace.client_for(workspace.facilitator)
     text = "Then Amira Haddad proposed a joint patrol."
 
@@ -363,7 +366,10 @@ def test_the_override_reason_is_asked_for_only_after_a_refusal(workspace: Worksp
 
 
 def test_saving_with_a_reason_records_it(workspace: Workspace) -> None:
-    PersonFactory(display_name="Amira Haddad", pseudonym="Cedar")
+    ParticipantFactory(
+        process=workspace.process,
+        person=PersonFactory(display_name="Amira Haddad", pseudonym="Cedar"),
+    )
     client = workspace.client_for(workspace.facilitator)
 
     response = client.post(

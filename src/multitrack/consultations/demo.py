@@ -64,7 +64,7 @@ def load_consultations_demo(*, random_state: int = SEED) -> Consultation | None:
     actor = _actor(process) if process is not None else None
     if process is None or actor is None:
         return None
-    rng = random.Random(random_state)  # noqa: S311 (synthetic data, not security)
+    rng = random.Random(random_state)  # noqa: S311  # nosec B311  # synthetic data
     consultation = services.consultation_create(
         actor=actor,
         process=process,

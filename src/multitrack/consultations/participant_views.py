@@ -175,9 +175,9 @@ def write(request: HttpRequest, key: str) -> HttpResponse:
             for item in error.error_dict.get("text", []) if hasattr(error, "error_dict") else []:
                 if item.code == "near_duplicate":
                     similar = list(
-                        consultation.statements.filter(
-                            number__in=(item.params or {}).get("numbers", [])
-                        ).values_list("text", flat=True)
+                        selectors.statements_similar_texts_may_reveal(consultation, participant)
+                        .filter(number__in=(item.params or {}).get("numbers", []))
+                        .values_list("text", flat=True)
                     )
             form.add_error(None, " ".join(error.messages))
             status = 400

@@ -232,6 +232,9 @@ def polis_export(*, consultation: Consultation, folder: Path) -> list[Path]:
     disagrees = Counter(s for _, s, v in effective if v == -1)
     statements = list(consultation.statements.select_related("author").order_by("number"))
     with (folder / "comments.csv").open("w", newline="", encoding="utf-8") as handle:
+        # Deliberately a plain csv.writer, not web.csv_safety.safe_writer: this is the Pol.is
+        # interchange format, read by programs, and must stay byte-identical for round trips
+        # (a quote prefixed to "=..." or "-..." statements would change the text on re-import).
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([*COMMENTS_HEADER, "is-meta"])
         for s in statements:

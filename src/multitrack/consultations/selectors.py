@@ -112,16 +112,35 @@ def statement_counts(consultation: Consultation) -> dict[int, dict[str, int]]:
     )
     names = {1: "agree", -1: "disagree", 0: "pass"}
     for number, value, n in rows:
-        counts.setdefault(number, {"agree": 0, "disagree": 0, "pass": 0})[names[value]] = n
+        counts.setdefault(number, dict.fromkeys(("agree", "disagree", "pass"), 0))[names[value]] = n
     return counts
 
 
-def existing_statement_texts(consultation: Consultation) -> list[tuple[int, str]]:
-    """(number, text) of every statement not rejected, for near-duplicate checks."""
+def statements_similar_texts_may_reveal(
+    consultation: Consultation, participant: Any = None
+) -> QuerySet[Statement]:
+    """The statements a near-duplicate answer may quote to a participant: those shown to every
+    participant, and the participant's own.
+
+    Never others' pending ones: under pre-moderation a pending statement may be rejected for
+    naming someone, and "this is close to ..." must not reveal it, nor that it exists.
+    Duplicates among other people's pending statements are for the moderators to catch.
+    """
+    shown = statements_shown_to_participants(consultation)
+    if participant is None:
+        return shown
+    own = consultation.statements.filter(author=participant).exclude(
+        status=Statement.Status.REJECTED
+    )
+    return (shown | own).distinct()
+
+
+def existing_statement_texts(
+    consultation: Consultation, participant: Any = None
+) -> list[tuple[int, str]]:
+    """(number, text) of the statements a participant's new one is compared with."""
     return list(
-        consultation.statements.exclude(status=Statement.Status.REJECTED).values_list(
-            "number", "text"
-        )
+        statements_similar_texts_may_reveal(consultation, participant).values_list("number", "text")
     )
 
 

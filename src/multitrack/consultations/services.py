@@ -496,7 +496,7 @@ def statement_submit(
     problems = statement_problems(consultation=consultation, text=text, language=language)
     if problems:
         raise ValidationError({"text": problems})
-    similar = rules.near_duplicates(text, existing_statement_texts(consultation))
+    similar = rules.near_duplicates(text, existing_statement_texts(consultation, participant))
     if similar and (not allow_near_duplicate or any(score >= 0.999 for _, score in similar)):
         raise ValidationError(
             {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -32,6 +31,7 @@ from multitrack.consultations.forms import (
 )
 from multitrack.consultations.models import Consultation, Statement
 from multitrack.processes.access import access_process_by_id
+from multitrack.web.csv_safety import safe_writer
 
 
 def _errors(error: ValidationError) -> str:
@@ -256,7 +256,7 @@ def report_data(consultation: Consultation) -> dict[str, Any]:
                 "text": s.text,
                 "status": s.status,
                 "is_meta": s.is_meta,
-                **counts.get(s.number, {"agree": 0, "disagree": 0, "pass": 0}),
+                **counts.get(s.number, dict.fromkeys(("agree", "disagree", "pass"), 0)),
             }
             for s in found.statements.values()
         ],
@@ -284,7 +284,9 @@ def report(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         response: HttpResponse = JsonResponse(data, encoder=DjangoJSONEncoder)
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        writer = csv.writer(response)
+        # Statement text comes from participants: defuse spreadsheet formulas (OWASP CSV
+        # injection). The Pol.is export below is an interchange format and stays raw.
+        writer = safe_writer(response)
         writer.writerow(["number", "status", "is_meta", "agree", "disagree", "pass", "text"])
         for row in data["statements"]:
             writer.writerow(

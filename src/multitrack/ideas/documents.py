@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from multitrack.actors.models import Affiliation
 from multitrack.ideas.models import Export, NonPaper
 from multitrack.ideas.rules import Flag, check_text
+from multitrack.processes.models import Process
 from multitrack.processes.services import registry_names
 
 FONT = Path(__file__).parent / "static" / "ideas" / "fonts" / "DejaVuSans.ttf"
@@ -53,14 +54,23 @@ def non_paper_document(non_paper: NonPaper) -> Document:
     )
 
 
-def document_names() -> list[str]:
-    """Every name a non-paper must not contain: the registry's, plus the titles people hold.
+def document_names(process: Process) -> list[str]:
+    """Every name a non-paper of this process must not contain: its participants' and related
+    organisations' names (see ``registry_names``), plus the titles its participants hold.
 
     Only titles of two words or more: "Deputy foreign minister" points at a person, while
     "Director" or "Volunteer" alone would flag ordinary prose in every draft.
     """
-    titles = Affiliation.objects.exclude(role="").values_list("role", flat=True).distinct()
-    return [*registry_names(), *(title for title in titles if len(title.split()) >= 2)]
+    titles = (
+        Affiliation.objects.filter(person__process_roles__process=process)
+        .exclude(role="")
+        .values_list("role", flat=True)
+        .distinct()
+    )
+    return [
+        *registry_names(process=process),
+        *(title for title in titles if len(title.split()) >= 2),
+    ]
 
 
 def non_paper_flags(non_paper: NonPaper) -> list[Flag]:
@@ -68,7 +78,7 @@ def non_paper_flags(non_paper: NonPaper) -> list[Flag]:
     terms = non_paper.process.conflict.contested_terms.values_list("term", "neutral_wording")
     return check_text(
         to_markdown(non_paper_document(non_paper)),
-        names=document_names(),
+        names=document_names(non_paper.process),
         terms=list(terms),
         overridden=non_paper.override_terms,
     )

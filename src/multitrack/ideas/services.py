@@ -182,7 +182,7 @@ def _attribution_guard(process: Process, text: str, override_reason: str, field:
     the writer gives a reason; return the names found (kept with the record when overridden)."""
     if process.ground_rules != GroundRules.CHATHAM_HOUSE:
         return []
-    terms = attributions_in(text)
+    terms = attributions_in(text, process=process)
     if terms and not override_reason.strip():
         quoted = ", ".join(f"“{t}”" for t in terms)
         raise ValidationError(

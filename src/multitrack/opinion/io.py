@@ -414,6 +414,8 @@ def read_export(folder: str | Path) -> Export:
 
 
 def _rows(handle: TextIO, header: Iterable[str], rows: Iterator[Iterable[Any]]) -> None:
+    # Pol.is interchange format: written raw (no spreadsheet-formula escaping, unlike the
+    # human-facing reports) so exports stay byte-identical for round trips.
     writer = csv.writer(handle, lineterminator="\n")
     writer.writerow(header)
     writer.writerows(rows)

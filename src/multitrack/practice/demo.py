@@ -57,7 +57,7 @@ def _parties(process: Process) -> dict[str, Party]:
 
 def load_practice_demo(*, random_state: int = DEMO_SEED) -> None:
     """Add stakeholder maps, calendars, venues, ties and surveys to the demo processes."""
-    rng = random.Random(random_state)  # noqa: S311  (demo data, not security)
+    rng = random.Random(random_state)  # noqa: S311  # nosec B311  # demo data, not security
     processes = {p.title: p for p in Process.objects.filter(title__in=[COASTAL, LAKESIDE])}
     if COASTAL in processes:
         _coastal(processes[COASTAL], rng)

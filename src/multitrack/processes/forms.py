@@ -125,7 +125,7 @@ class MeetingForm(forms.ModelForm):
         # first; the form offers it only to keep an already confirmed meeting as it is.
         if self.instance.status != Meeting.Status.CONFIRMED:
             status = self.fields["status"]
-            assert isinstance(status, forms.ChoiceField)  # noqa: S101 - narrows the type for mypy
+            assert isinstance(status, forms.ChoiceField)  # noqa: S101  # nosec B101  # narrows the type for mypy
             status.choices = [
                 (value, label)
                 for value, label in Meeting.Status.choices
@@ -163,7 +163,7 @@ class AttendanceAddForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["person"]
-        assert isinstance(field, PersonChoiceField)  # noqa: S101 - narrows the type for mypy
+        assert isinstance(field, PersonChoiceField)  # noqa: S101  # nosec B101  # narrows the type for mypy
         field.queryset = people
         field.label_for = label_for
 
@@ -221,6 +221,6 @@ class FollowUpForm(forms.ModelForm):
     ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["owner"]
-        assert isinstance(field, PersonChoiceField)  # noqa: S101 - narrows the type for mypy
+        assert isinstance(field, PersonChoiceField)  # noqa: S101  # nosec B101  # narrows the type for mypy
         field.queryset = people
         field.label_for = label_for

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
 from multitrack.accounts.access import forget_roles, require
 from multitrack.accounts.audit import audit
@@ -234,21 +235,32 @@ def agenda_item_add(
     return item
 
 
-def registry_names() -> list[str]:
-    """Every name in the registry a note must not contain: people, aliases, organisations."""
+def registry_names(*, process: Process) -> list[str]:
+    """The names a text about this process must not contain: its participants' names,
+    pseudonyms and aliases, and the organisations tied to them or convening the process.
+
+    Only this process's: checking against the whole registry would tell a writer whether a
+    name they type belongs to someone in a dialogue they are not part of.
+    """
     names: list[str] = []
-    for display_name, pseudonym, aliases in Person.objects.values_list(
-        "display_name", "pseudonym", "aliases"
-    ):
+    for display_name, pseudonym, aliases in Person.objects.filter(
+        process_roles__process=process
+    ).values_list("display_name", "pseudonym", "aliases"):
         names.extend([display_name, pseudonym, *(aliases or [])])
-    names.extend(Organisation.objects.values_list("name", flat=True))
+    names.extend(
+        Organisation.objects.filter(
+            Q(affiliations__person__process_roles__process=process) | Q(convened_processes=process)
+        )
+        .distinct()
+        .values_list("name", flat=True)
+    )
     return names
 
 
-def attributions_in(text: str) -> list[str]:
-    """The words in ``text`` that name someone or some organisation from the registry."""
+def attributions_in(text: str, *, process: Process) -> list[str]:
+    """The words in ``text`` that name a participant of the process or a related organisation."""
     seen: dict[str, None] = {}
-    for hit in find_names(text, registry_names()):
+    for hit in find_names(text, registry_names(process=process)):
         seen.setdefault(hit.words, None)
     return list(seen)
 
@@ -265,7 +277,7 @@ def note_write(*, actor: Any, meeting: Meeting, text: str, override_reason: str 
         raise ValidationError({"text": "A note cannot be empty."})
     terms: list[str] = []
     if meeting.process.ground_rules == GroundRules.CHATHAM_HOUSE:
-        terms = attributions_in(text)
+        terms = attributions_in(text, process=meeting.process)
         if terms and not override_reason.strip():
             quoted = ", ".join(f"“{t}”" for t in terms)
             # The code goes on the field's error: Django drops a code given beside a dict.
