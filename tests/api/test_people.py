@@ -300,3 +300,20 @@ def test_a_person_is_registered_and_changed_with_a_country(world: World) -> None
 
     assert changed.status_code == 200
     assert Person.objects.get(pk=created.json()["id"]).country == "EG"
+
+
+def test_setting_parties_keeps_those_in_conflicts_the_caller_cannot_see(world: World) -> None:
+    secret_party = PartyFactory(conflict=world.workspace.other_process.conflict)
+    world.workspace.person.parties.add(secret_party)
+
+    changed = world.client_for("convener").patch(
+        f"/api/v1/people/{world.workspace.person.pk}",
+        {"party_ids": [world.mine["party_id"]]},
+        content_type="application/json",
+    )
+
+    assert changed.status_code == 200
+    assert set(world.workspace.person.parties.values_list("pk", flat=True)) == {
+        world.mine["party_id"],
+        secret_party.pk,
+    }

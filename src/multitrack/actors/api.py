@@ -282,7 +282,12 @@ def person_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn)
     person = access_person_by_id(user, person_id)
     fields = payload.model_dump(exclude_unset=True)
     party_ids = fields.pop("party_ids", None)
-    parties = None if party_ids is None else _parties(request, party_ids)
+    parties = None
+    if party_ids is not None:
+        # The caller sets the parties they can see; those in conflicts hidden from them stay,
+        # as on the web form: an update must never drop what the caller cannot see.
+        hidden = person.parties.exclude(pk__in=parties_visible_to(user=user))
+        parties = _parties(request, party_ids) + list(hidden)
     return services.person_update(actor=user, person=person, parties=parties, **fields)
 
 
