@@ -1,1 +1,0 @@
-"""The Playwright fixtures of tests/browser, for the process health page's browser test."""
