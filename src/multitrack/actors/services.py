@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from multitrack.accounts.access import processes_where, require
+from multitrack.accounts.access import require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.models import (
@@ -18,18 +18,8 @@ from multitrack.actors.models import (
     Party,
     Person,
 )
+from multitrack.actors.selectors import can_add_to_registry, can_edit_conflict, can_edit_person
 from multitrack.processes.models import Process, ProcessParticipant
-
-
-def _can_edit_registry(actor: Any) -> bool:
-    return bool(actor.is_superuser or processes_where(actor, Permission.EDIT_PEOPLE))
-
-
-def _can_edit_person(actor: Any, person: Person) -> bool:
-    if actor.is_superuser:
-        return True
-    allowed = processes_where(actor, Permission.EDIT_PEOPLE)
-    return ProcessParticipant.objects.filter(person=person, process_id__in=allowed).exists()
 
 
 @transaction.atomic
@@ -44,13 +34,6 @@ def conflict_create(*, actor: Any, name: str, summary: str = "") -> Conflict:
     return conflict
 
 
-def _can_edit_conflict(actor: Any, conflict: Conflict) -> bool:
-    if actor.is_superuser or conflict.created_by_id == actor.pk:
-        return True
-    conveners_of = processes_where(actor, Permission.EDIT_PROCESS)
-    return conflict.processes.filter(pk__in=conveners_of).exists()
-
-
 @transaction.atomic
 def party_add(
     *,
@@ -61,7 +44,7 @@ def party_add(
     is_minority: bool = False,
 ) -> Party:
     """Add a party or community to a conflict."""
-    if not _can_edit_conflict(actor, conflict):
+    if not can_edit_conflict(user=actor, conflict=conflict):
         raise PermissionDenied("Only the conflict's creator or a convener in it may add parties.")
     party = Party(conflict=conflict, name=name, kind=kind, is_minority=is_minority)
     party.full_clean()
@@ -75,7 +58,7 @@ def conflict_context_update(
     *, actor: Any, conflict: Conflict, languages: list[str], customs: str, sensitivities: str
 ) -> Conflict:
     """Change a conflict's context profile: its languages, customs and sensitivities."""
-    if not _can_edit_conflict(actor, conflict):
+    if not can_edit_conflict(user=actor, conflict=conflict):
         raise PermissionDenied("Only the conflict's creator or a convener in it may edit it.")
     conflict.languages = [code.strip() for code in languages if code.strip()]
     conflict.customs = customs
@@ -92,7 +75,7 @@ def contested_term_add(
 ) -> ContestedTerm:
     """Add a contested term to a conflict's terminology list, with the neutral wording chosen
     for it; drafts and non-papers are checked against the list."""
-    if not _can_edit_conflict(actor, conflict):
+    if not can_edit_conflict(user=actor, conflict=conflict):
         raise PermissionDenied("Only the conflict's creator or a convener in it may add terms.")
     term = term.strip()
     if conflict.contested_terms.filter(term__iexact=term).exists():
@@ -109,7 +92,7 @@ def contested_term_add(
 @transaction.atomic
 def contested_term_remove(*, actor: Any, contested_term: ContestedTerm) -> None:
     """Take a term off a conflict's terminology list."""
-    if not _can_edit_conflict(actor, contested_term.conflict):
+    if not can_edit_conflict(user=actor, conflict=contested_term.conflict):
         raise PermissionDenied("Only the conflict's creator or a convener in it may remove terms.")
     audit(actor=actor, action="actors.contested_term.removed", target=contested_term)
     contested_term.delete()
@@ -120,7 +103,7 @@ def organisation_create(
     *, actor: Any, name: str, kind: str, country: str = "", party: Party | None = None
 ) -> Organisation:
     """Register an organisation."""
-    if not _can_edit_registry(actor):
+    if not can_add_to_registry(user=actor):
         raise PermissionDenied("Your role does not allow adding organisations.")
     organisation = Organisation(
         name=name, kind=kind, country=country, party=party, created_by=actor
@@ -164,7 +147,7 @@ def person_update(
     *, actor: Any, person: Person, parties: list[Party] | None = None, **fields: Any
 ) -> Person:
     """Change a person's details."""
-    if not _can_edit_person(actor, person):
+    if not can_edit_person(user=actor, person=person):
         raise PermissionDenied("Your role does not allow editing this person.")
     for name, value in fields.items():
         setattr(person, name, value)
@@ -189,7 +172,7 @@ def affiliation_add(
     end_date: Any = None,
 ) -> Affiliation:
     """Record a role a person held, and the capacity it gave them, over a period."""
-    if not _can_edit_person(actor, person):
+    if not can_edit_person(user=actor, person=person):
         raise PermissionDenied("Your role does not allow editing this person.")
     affiliation = Affiliation(
         person=person,
@@ -208,7 +191,7 @@ def affiliation_add(
 @transaction.atomic
 def affiliation_remove(*, actor: Any, affiliation: Affiliation) -> None:
     """Delete an affiliation entered in error."""
-    if not _can_edit_person(actor, affiliation.person):
+    if not can_edit_person(user=actor, person=affiliation.person):
         raise PermissionDenied("Your role does not allow editing this person.")
     audit(actor=actor, action="actors.affiliation.removed", target=affiliation)
     affiliation.delete()
