@@ -226,3 +226,29 @@ def test_production_without_a_csp_fails_check_deploy(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "multitrack.W004" in result.stderr + result.stdout
+
+
+def test_production_counts_limits_in_a_cache_every_process_shares(tmp_path: Path) -> None:
+    result = run_multitrack(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])",
+        env={
+            "MULTITRACK_PRODUCTION": "1",
+            "SECRET_KEY": "x" * 64 + "-a-long-random-production-key",
+            "ALLOWED_HOSTS": "dialogue.example.org",
+            "MULTITRACK_VAR_DIR": str(tmp_path),
+        },
+        cwd=tmp_path,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_an_unknown_cache_kind_is_refused(tmp_path: Path) -> None:
+    result = run_multitrack(
+        "check",
+        env={"MULTITRACK_CACHE": "redis", "MULTITRACK_VAR_DIR": str(tmp_path)},
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "MULTITRACK_CACHE must be 'memory' or 'database'" in result.stderr

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from multitrack.env import envbool, envint, envlist, envsecret, envstr
+from multitrack.env import ConfigurationError, envbool, envint, envlist, envsecret, envstr
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(envstr("MULTITRACK_VAR_DIR") or "var").resolve()
@@ -196,6 +196,22 @@ MEDIA_ROOT = VAR_DIR / "uploads"
 # Outside production the app serves its static files straight from the package (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# Rate limits, login throttling and the opinion-map debounce count in the cache, so every web
+# process must share one: the database in production (run `multitrack createcachetable` once),
+# process memory elsewhere. MULTITRACK_CACHE=memory|database overrides.
+_CACHE_KIND = envstr("MULTITRACK_CACHE") or ("database" if PRODUCTION else "memory")
+if _CACHE_KIND not in {"memory", "database"}:
+    raise ConfigurationError(
+        f"MULTITRACK_CACHE must be 'memory' or 'database'; got {_CACHE_KIND!r}"
+    )
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "multitrack_cache"}
+        if _CACHE_KIND == "database"
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
 
 # Largest CSV import accepted, in bytes.
 MULTITRACK_IMPORT_MAX_BYTES = envint("MULTITRACK_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)

@@ -17,6 +17,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
+from multitrack.accounts.forms import ThrottledAdminAuthenticationForm
 from multitrack.accounts.models import APIToken, AuditEvent, Membership
 
 
@@ -28,6 +29,8 @@ def is_active_superuser(request: HttpRequest) -> bool:
 # Replacing the method on the default site (rather than a custom AdminSite with its own
 # AdminConfig) keeps settings.INSTALLED_APPS as it is; the effect is the same.
 admin.site.has_permission = is_active_superuser  # type: ignore[method-assign]
+# The admin's sign-in is another door for guessing passwords: the same brute-force protection.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class SuperuserOnly(admin.ModelAdmin):

@@ -1,15 +1,19 @@
-"""Signing in and out, resetting and changing a password, personal API tokens, audit trails."""
+"""Signing in and out (with brute-force protection), resetting and changing a password,
+personal API tokens, audit trails."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from multitrack.accounts import views
+from multitrack.accounts.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="registration/login.html", redirect_authenticated_user=True
+            template_name="registration/login.html",
+            redirect_authenticated_user=True,
+            authentication_form=ThrottledAuthenticationForm,
         ),
         name="login",
     ),
