@@ -39,9 +39,9 @@ from multitrack.ideas.models import (
 )
 from multitrack.ideas.rules import IdeaStage, stage_change_errors, unresolved
 from multitrack.ideas.selectors import can_record_official_talks, may_see_consultation
-from multitrack.processes.models import GroundRules, Meeting, Process
+from multitrack.processes.models import Meeting, Process
 from multitrack.processes.selectors import meeting_track_reading, with_attendance
-from multitrack.processes.services import attributions_in
+from multitrack.processes.services import attribution_guard
 
 # Official talks: written by those who may record them in a process of the conflict.
 
@@ -178,24 +178,16 @@ def provision_add(*, actor: Any, agreement: Agreement, number: str, text: str) -
 
 
 def _attribution_guard(process: Process, text: str, override_reason: str, field: str) -> list[str]:
-    """Under the Chatham House Rule, refuse text that names someone from the registry unless
-    the writer gives a reason; return the names found (kept with the record when overridden)."""
-    if process.ground_rules != GroundRules.CHATHAM_HOUSE:
-        return []
-    terms = attributions_in(text, process=process)
-    if terms and not override_reason.strip():
-        quoted = ", ".join(f"“{t}”" for t in terms)
-        raise ValidationError(
-            {
-                field: ValidationError(
-                    "This process is under the Chatham House Rule, so nothing recorded about an "
-                    f"idea may say who said what. The text names: {quoted}. Remove them, or give "
-                    "a reason to save it anyway.",
-                    code="attribution",
-                )
-            }
-        )
-    return terms
+    """The Chatham House guard (``processes.services.attribution_guard``) for idea records."""
+    return attribution_guard(
+        process=process,
+        text=text,
+        override_reason=override_reason,
+        field=field,
+        refusal="This process is under the Chatham House Rule, so nothing recorded about an "
+        "idea may say who said what. The text names: {quoted}. Remove them, or give a reason "
+        "to save it anyway.",
+    )
 
 
 def _origin_statements(

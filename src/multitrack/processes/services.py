@@ -265,6 +265,27 @@ def attributions_in(text: str, *, process: Process) -> list[str]:
     return list(seen)
 
 
+def attribution_guard(
+    *, process: Process, text: str, override_reason: str, field: str, refusal: str
+) -> list[str]:
+    """Under the Chatham House Rule, refuse ``text`` if it names one of the process's people or
+    organisations, unless the writer gives a reason; return the names found, to be kept with
+    the record when overridden. ``refusal`` is the message, with ``{quoted}`` for the names.
+
+    The one guard for notes, ideas, versions and transfers.
+    """
+    if process.ground_rules != GroundRules.CHATHAM_HOUSE:
+        return []
+    terms = attributions_in(text, process=process)
+    if terms and not override_reason.strip():
+        quoted = ", ".join(f"“{t}”" for t in terms)
+        # The code goes on the field's error: Django drops a code given beside a dict.
+        raise ValidationError(
+            {field: ValidationError(refusal.format(quoted=quoted), code="attribution")}
+        )
+    return terms
+
+
 @transaction.atomic
 def note_write(*, actor: Any, meeting: Meeting, text: str, override_reason: str = "") -> Note:
     """Add a note to a meeting.
@@ -275,22 +296,14 @@ def note_write(*, actor: Any, meeting: Meeting, text: str, override_reason: str 
     require(actor, Permission.WRITE_NOTES, meeting.process_id)
     if not text.strip():
         raise ValidationError({"text": "A note cannot be empty."})
-    terms: list[str] = []
-    if meeting.process.ground_rules == GroundRules.CHATHAM_HOUSE:
-        terms = attributions_in(text, process=meeting.process)
-        if terms and not override_reason.strip():
-            quoted = ", ".join(f"“{t}”" for t in terms)
-            # The code goes on the field's error: Django drops a code given beside a dict.
-            raise ValidationError(
-                {
-                    "text": ValidationError(
-                        "This meeting is under the Chatham House Rule, so notes must not say "
-                        f"who said what. The note names: {quoted}. Remove them, or give a "
-                        "reason to save it anyway.",
-                        code="attribution",
-                    )
-                }
-            )
+    terms = attribution_guard(
+        process=meeting.process,
+        text=text,
+        override_reason=override_reason,
+        field="text",
+        refusal="This meeting is under the Chatham House Rule, so notes must not say who said "
+        "what. The note names: {quoted}. Remove them, or give a reason to save it anyway.",
+    )
     note = Note(
         meeting=meeting,
         text=text,
