@@ -69,9 +69,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "multitrack.accounts.session_guard.AdminHostMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "multitrack.accounts.session_guard.IdleSessionMiddleware",
     "multitrack.web.middleware.NoStoreMiddleware",
     "multitrack.web.middleware.PermissionsPolicyMiddleware",
 ]
@@ -111,8 +113,13 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-# Sessions end after a working day and when the browser closes.
+# Sessions end after a working day and when the browser closes (absolute limit), and after an
+# hour without a request (idle limit; accounts/session_guard.py).
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+MULTITRACK_SESSION_IDLE_MINUTES = envint("MULTITRACK_SESSION_IDLE_MINUTES", default=60)
+# Host names on which the admin site answers; elsewhere it is a 404. Off in production unless
+# set: give it a host name reachable only from the team's network (see the README).
+MULTITRACK_ADMIN_HOSTS = envlist("MULTITRACK_ADMIN_HOSTS", default=[] if PRODUCTION else ["*"])
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
