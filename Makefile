@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 MT := $(BIN)/multitrack
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test check lint typecheck test-postgres test-browser bench bench-engine bench-load install install-test clean
+.PHONY: run test check lint audit typecheck test-postgres test-browser bench bench-engine bench-load install install-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Multitrack needs Python 3.11 or newer; found " + sys.version.split()[0])'
@@ -45,6 +45,11 @@ lint: install-test
 	$(BIN)/ruff format --check .
 	$(BIN)/bandit -c pyproject.toml -r src -q
 
+# Dependencies against PyPI's (else OSV's) vulnerability data. Fails, rather than passing
+# silently, when neither can be reached (as on the development machine): not part of `make test`.
+audit: install-test
+	$(BIN)/python .ci/pip_audit.py
+
 typecheck: install-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
@@ -65,17 +70,20 @@ test-browser: install-test
 
 # Benchmarks print their figures; tests never assert timings.
 bench: bench-engine
-	@if $(BIN)/python -c 'import socket; socket.create_connection(("127.0.0.1", 5432), 2)' 2>/dev/null; \
+	@if $(BIN)/python bench/pgcluster.py --check; \
 	then $(MAKE) --no-print-directory bench-load; \
-	else echo "bench-load skipped: no PostgreSQL on 127.0.0.1:5432 (the voting load test needs one)"; fi
+	else echo "bench-load skipped: PostgreSQL's server programs (initdb, pg_ctl) are not installed"; fi
 
 # The opinion engine: synthetic and real data, red-dwarf 0.4.0 side by side.
 bench-engine: install-test
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
-# Consultation voting under load on loopback, against PostgreSQL on 127.0.0.1:5432.
+# Consultation voting under load (ramp to the capacity, then hold it and count every vote) and
+# faults (PostgreSQL stopped for 10 s during voting; the map worker killed mid-fit). Loopback
+# only, bounded in time, each against a throwaway PostgreSQL cluster it starts itself.
 bench-load: install-test
 	$(BIN)/python bench/load_votes.py
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache .mypy_cache .ruff_cache

@@ -21,6 +21,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
+from tests.signin import verified_login
 
 pytest_plugins = ["tests.browser_fixtures"]
 
@@ -49,13 +50,17 @@ class Workspace:
     other_person: Any
 
     def client_for(self, user: Any) -> Client:
-        client = Client()
-        client.force_login(user)
-        return client
+        """A test client signed in as ``user``, two-step sign-in passed (see tests/signin.py)."""
+        return verified_login(Client(), user)
 
 
 @pytest.fixture
 def workspace(db: None) -> Workspace:
+    return make_workspace()
+
+
+def make_workspace() -> Workspace:
+    """The standing users and processes (also for fixtures of a wider scope than a test)."""
     process = ProcessFactory(title="Harbour dialogue")
     other_process = ProcessFactory(title="Secret channel")
     users = {

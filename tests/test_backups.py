@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 from pathlib import Path
@@ -11,15 +12,19 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core import serializers
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
 from multitrack import backups
-from multitrack.accounts.models import AuditEvent
+from multitrack.accounts.models import AuditEvent, Membership, Role
 from multitrack.backups import BackupError, backup_create, backup_restore
 from multitrack.demo import demo_load
-from multitrack.processes.models import Process
+from multitrack.processes.attachment_files import attachment_file_read
+from multitrack.processes.attachments import attachment_upload
+from multitrack.processes.models import Meeting, MeetingAttachment, Process
+from multitrack.web.uploads import INCOMING_PREFIX, LOCK_NAME
 from tests.conftest import Workspace
 from tests.factories import ProcessFactory
 
@@ -82,11 +87,27 @@ def write_uploads(root: Path) -> dict[str, bytes]:
     return files
 
 
+MINUTES = b"%PDF-1.7\nMinutes of the round; confidential.\n%%EOF\n"
+
+
+def attach_minutes() -> MeetingAttachment:
+    """A meeting attachment, uploaded the way the meeting page does it."""
+    meeting = Meeting.objects.order_by("pk").first()
+    assert meeting is not None
+    convener = Membership.objects.filter(process=meeting.process, role=Role.CONVENER).first()
+    assert convener is not None
+    return attachment_upload(
+        actor=convener.user,
+        meeting=meeting,
+        upload=SimpleUploadedFile("Minutes, round 3.pdf", MINUTES),
+    )
+
+
 def read_uploads(root: Path) -> dict[str, bytes]:
     return {
         path.relative_to(root).as_posix(): path.read_bytes()
         for path in root.rglob("*")
-        if path.is_file()
+        if path.is_file() and path.name != LOCK_NAME
     }
 
 
@@ -95,6 +116,10 @@ def test_round_trip_of_the_demo_restores_identical_content(
 ) -> None:
     demo_load(logins_path=tmp_path / "logins.txt")
     files = write_uploads(_uploads)
+    attachment = attach_minutes()
+    # Encrypted at rest: the archive carries the sealed file as it lies in the folder.
+    files[attachment.file.name] = (_uploads / attachment.file.name).read_bytes()
+    assert MINUTES not in files[attachment.file.name]
     before = canonical_dump()
     archive = tmp_path / "backup.mtb"
 
@@ -110,6 +135,10 @@ def test_round_trip_of_the_demo_restores_identical_content(
     assert after == before
     assert restored.objects == summary.objects > 1000
     assert read_uploads(_uploads) == files
+    restored_attachment = MeetingAttachment.objects.get(pk=attachment.pk)
+    assert b"".join(attachment_file_read(restored_attachment)) == MINUTES
+    assert restored_attachment.original_name == "Minutes, round 3.pdf"
+    assert restored_attachment.sha256 == hashlib.sha256(MINUTES).hexdigest()
     # New ids continue after the restored ones (PostgreSQL sequences were moved past them).
     highest = Process.objects.order_by("-pk").values_list("pk", flat=True).first()
     assert highest is not None
@@ -441,3 +470,16 @@ def test_backup_and_restore_are_audited_without_content(
     assert AuditEvent.objects.filter(action="backups.created", target_id="").count() == 1
     backup_restore(path=archive, key=KEY, force=True)
     assert AuditEvent.objects.filter(action="backups.restored").count() == 1
+
+
+def test_the_upload_folder_s_lock_and_unfinished_uploads_stay_out_of_the_archive(
+    workspace: Workspace, tmp_path: Path, _uploads: Path
+) -> None:
+    (_uploads / "attachments").mkdir(parents=True)
+    (_uploads / LOCK_NAME).write_bytes(b"")
+    (_uploads / "attachments" / f"{INCOMING_PREFIX}half").write_bytes(b"%PDF-1.7 half")
+    (_uploads / "attachments" / "done.pdf").write_bytes(b"%PDF-1.7 whole")
+
+    summary = backup_create(path=tmp_path / "backup.mtb", key=KEY)
+
+    assert summary.files == 1

@@ -13,11 +13,12 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from multitrack.accounts.models import Membership
 from multitrack.actors.models import Organisation, Person
-from multitrack.demo import DEMO_SEED, DemoSummary, demo_load, demo_logins
+from multitrack.demo import DEMO_SEED, DemoSummary, current_code, demo_load, demo_logins
 from multitrack.processes.models import (
     Attendance,
     Meeting,
@@ -146,7 +147,7 @@ def test_no_note_names_anyone_from_the_registry(demo: DemoSummary) -> None:
     processes = list(Process.objects.all())
     found = [attributions_in(note.text, process=p) for note in notes for p in processes]
     assert found == [[] for _ in found]
-    assert not Note.objects.exclude(attribution_override_terms=[]).exists()
+    assert all(note.attribution_override_terms == [] for note in notes)
 
 
 def test_held_meetings_have_agendas_follow_ups_and_attendance(demo: DemoSummary) -> None:
@@ -206,7 +207,14 @@ def test_print_login_prints_a_line_per_user(demo: DemoSummary) -> None:
     lines = out.getvalue().splitlines()
     amara = next(login for login in demo.logins if login.username == "amara")
     assert f"  Log in as convener 'amara' with password: {amara.password}" in lines
-    assert len(lines) == 6
+    # Conveners and the administrator must use two-step sign-in: a line with a current code
+    # and the authenticator app key follows theirs.
+    two_step = lines[
+        lines.index(f"  Log in as convener 'amara' with password: {amara.password}") + 1
+    ]
+    assert two_step.startswith("    then two-step sign-in code ")
+    assert two_step.endswith(amara.authenticator_key)
+    assert len(lines) == 6 + 3
 
 
 def test_if_empty_does_nothing_on_a_loaded_database(demo: DemoSummary) -> None:
@@ -233,14 +241,14 @@ def test_without_if_empty_it_refuses_a_database_with_data(demo: DemoSummary) -> 
 
 def _snapshot() -> list[Any]:
     return [
-        sorted(Person.objects.values_list("display_name", "pseudonym", "gender", "email")),
+        sorted((p.display_name, p.pseudonym, p.gender, p.email) for p in Person.objects.all()),
         sorted(Meeting.objects.values_list("process__title", "title", "date", "status")),
         sorted(
             Attendance.objects.values_list(
                 "meeting__title", "person__pseudonym", "status", "is_acting_officially"
             )
         ),
-        sorted(Note.objects.values_list("meeting__title", "text")),
+        sorted((n.meeting.title, n.text) for n in Note.objects.select_related("meeting")),
     ]
 
 
@@ -253,6 +261,21 @@ def test_the_same_seed_gives_the_same_workspace(demo: DemoSummary, tmp_path: Pat
 
     assert _snapshot() == first
     assert [login.password for login in summary.logins] != [login.password for login in demo.logins]
+
+
+def test_conveners_and_the_administrator_sign_in_with_the_printed_code(
+    demo: DemoSummary,
+) -> None:
+    with_app = {login.username for login in demo.logins if login.authenticator_key}
+    assert with_app == {"admin", "amara", "tomas"}
+    amara = next(login for login in demo.logins if login.username == "amara")
+    client = Client()
+    client.post(reverse("login"), {"username": "amara", "password": amara.password})
+    response = client.post(
+        reverse("two-step-verify"), {"code": current_code(amara.authenticator_key)}
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
 
 
 def test_print_login_without_a_demo_says_how_to_load_it(

@@ -11,13 +11,14 @@ from django.urls import reverse
 
 from multitrack.accounts.session_guard import LAST_SEEN_KEY, WRITE_EVERY_SECONDS
 from tests.factories import UserFactory
+from tests.signin import verified_login
 
 pytestmark = pytest.mark.django_db
 
 
 def _signed_in(user: Any) -> Client:
     client = Client()
-    client.force_login(user)
+    verified_login(client, user)
     return client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import os
 import subprocess
@@ -14,6 +15,9 @@ import pytest
 from multitrack.env import ConfigurationError, envbool, envint, envlist, envsecret, envstr
 from multitrack.web.checks import check_content_security_policy
 
+# Production requires the keys that encrypt sensitive fields (tests/test_encryption_at_rest.py).
+FIELD_KEYS = "k1:" + base64.b64encode(bytes(range(32))).decode()
+
 
 def run_multitrack(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     clean = {
@@ -23,7 +27,7 @@ def run_multitrack(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Com
     }
     return subprocess.run(
         [sys.executable, "-m", "multitrack", *args],
-        env={**clean, **env},
+        env={**clean, "MULTITRACK_FIELD_KEYS": FIELD_KEYS, **env},
         cwd=cwd,
         capture_output=True,
         text=True,

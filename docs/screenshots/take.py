@@ -5,11 +5,13 @@
 
 from __future__ import annotations
 
+import base64
 import re
 import sys
 import tempfile
 from pathlib import Path
 
+from django_otp.oath import totp
 from playwright.sync_api import Page, sync_playwright
 
 OUT = Path(__file__).parent
@@ -23,11 +25,15 @@ ARGS = [
 ]
 
 
-def login(page: Page, base: str, username: str, password: str) -> None:
+def login(page: Page, base: str, username: str, password: str, key: str) -> None:
     page.goto(f"{base}/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("main form button[type=submit]")
+    if key:  # conveners pass two-step sign-in with the demo's authenticator app key
+        page.wait_for_url(f"{base}/accounts/two-step/verify/**")
+        page.fill("input[name=code]", f"{totp(base64.b32decode(key)):06d}")
+        page.click("main form button[type=submit]")
     page.wait_for_url(f"{base}/")
 
 
@@ -38,7 +44,7 @@ def open_link(page: Page, text: str) -> None:
 
 def main(base: str, logins_file: str) -> None:
     rows = [line.split("\t") for line in Path(logins_file).read_text().splitlines()]
-    _, username, password = next(row for row in rows if row[0] == "convener")
+    _, username, password, key = next(row for row in rows if row[0] == "convener")
     with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         context = playwright.chromium.launch_persistent_context(
             profile,
@@ -48,7 +54,7 @@ def main(base: str, logins_file: str) -> None:
             viewport={"width": 1280, "height": 900},
         )
         page = context.new_page()
-        login(page, base, username, password)
+        login(page, base, username, password, key)
         page.screenshot(path=OUT / "dashboard.png", full_page=False)
         page.goto(f"{base}/processes/")
         open_link(page, "Selka Strait Coastal Dialogue")

@@ -11,6 +11,11 @@ moved between archives, dropped, or cut off after any chunk but the final one al
 decrypt. The key id is the start of the key's SHA-256 and only tells a wrong key from a
 damaged archive; the archive never holds the key.
 
+Fields encrypted at rest (``multitrack.encrypted_fields``) and meeting attachment files
+(``multitrack.processes.attachment_files``) stay sealed in the archive, exactly as stored: a
+restore needs ``MULTITRACK_FIELD_KEYS`` holding the keys they were sealed under, and checks that
+every one opens for its row (every file for its attachment) before it changes anything.
+
 The plaintext is JSON Lines: a manifest (format, schema, counts), every row of every model in
 dependency order (Django's serializer, natural keys for foreign keys so content types and
 permissions, recreated by ``migrate``, match by name), then each uploaded file with its bytes in
@@ -45,7 +50,10 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, models, tran
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from multitrack.encrypted_fields import EncryptedFieldError
 from multitrack.env import envstr
+from multitrack.field_encryption import FieldDecryptionError
+from multitrack.web.uploads import INCOMING_PREFIX, LOCK_NAME
 
 MAGIC = b"MTBACKUP"
 FORMAT_VERSION = 1
@@ -62,7 +70,15 @@ KEY_ENV = "MULTITRACK_BACKUP_KEY"
 
 # Recreated by migrate (content types, permissions) or not worth keeping (sessions, and a
 # restore signs everybody out anyway).
-EXCLUDED_MODELS = frozenset({"contenttypes.contenttype", "auth.permission", "sessions.session"})
+# Recreated by `migrate`, or transient: sessions, and the rate-limit counters of the last minutes.
+EXCLUDED_MODELS = frozenset(
+    {
+        "contenttypes.contenttype",
+        "auth.permission",
+        "sessions.session",
+        "consultations.ratecount",
+    }
+)
 
 
 class BackupError(Exception):
@@ -237,12 +253,17 @@ def _applied_migrations(using: str) -> list[list[str]]:
 
 
 def _media_files(root: Path) -> Iterator[tuple[str, Path]]:
-    """Regular files under ``root`` (symbolic links are not followed), by relative POSIX path."""
+    """Regular files under ``root`` (symbolic links are not followed), by relative POSIX path.
+
+    Not the upload folder's own lock file, nor a file still being written (it has no row yet).
+    """
     if not root.is_dir():
         return
     for directory, subdirectories, files in os.walk(root):
         subdirectories.sort()
         for name in sorted(files):
+            if name == LOCK_NAME or name.startswith(INCOMING_PREFIX):
+                continue
             path = Path(directory, name)
             if path.is_file() and not path.is_symlink():
                 yield path.relative_to(root).as_posix(), path
@@ -414,6 +435,13 @@ def backup_restore(
         raise BackupError(
             f"The archive cannot be restored into this database ({type(error).__name__})."
         ) from None
+    except (FieldDecryptionError, EncryptedFieldError) as error:
+        # Encrypted fields and files travel sealed; each must open for its row before anything
+        # changes.
+        raise BackupError(
+            "The archive's encrypted fields or files do not open with the configured "
+            f"MULTITRACK_FIELD_KEYS: {error}"
+        ) from None
     except (KeyError, TypeError, ValueError):
         raise BackupError("The archive's content is malformed.") from None
     finally:
@@ -471,9 +499,21 @@ def _restore_content(
         raise BackupError("The archive's content is incomplete.")
     tables = [model._meta.db_table for model in loaded_models]
     connection.check_constraints(table_names=tables)
+    _check_sealed_files(staging, using=using)
     _reset_sequences(using, loaded_models)
     summary.models = len(loaded_models)
     return summary
+
+
+def _check_sealed_files(staging: Path, *, using: str) -> None:
+    """Each restored attachment file must open, with the configured field keys, for its
+    attachment (FileDecryptionError otherwise): a restore must not bring back files nobody can
+    read, or files moved between attachments."""
+    if not apps.is_installed("multitrack.processes"):
+        return
+    from multitrack.processes.attachment_files import attachment_files_verify
+
+    attachment_files_verify(root=staging, using=using)
 
 
 def _check_manifest(manifest: dict[str, Any] | None, *, using: str) -> None:

@@ -9,7 +9,8 @@ The content is built through the same services the web pages use, so it passes t
 validation, permission checks and Chatham House guard, and it is the same on every load
 (``random.Random(random_state)``). The passwords are not: they are drawn from ``secrets`` on
 each load, never fixed, and kept in ``VAR_DIR / "demo-logins.txt"`` (mode 0600) for
-``multitrack demo --print-login``.
+``multitrack demo --print-login``, with the authenticator app keys of the conveners and the
+administrator, who must use two-step sign-in (``--print-login`` shows their current code).
 
 The demo only loads into an empty database (no process and no user), so it can never mix
 invented people into a real registry.
@@ -17,6 +18,7 @@ invented people into a real registry.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import os
 import random
@@ -29,7 +31,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django_otp.oath import totp
 
+from multitrack.accounts.mfa_services import authenticator_app_create
 from multitrack.accounts.models import Role
 from multitrack.actors.capacity import Capacity, is_serving_official
 from multitrack.actors.models import Conflict, Organisation, Party, Person
@@ -66,14 +70,24 @@ class DatabaseNotEmptyError(Exception):
 
 @dataclass(frozen=True)
 class DemoLogin:
-    """A demo account: what it is for, its username and its (random) password."""
+    """A demo account: what it is for, its username, its (random) password and, for those who
+    must use two-step sign-in (conveners, the administrator), their authenticator app's key."""
 
     role_label: str
     username: str
     password: str
+    authenticator_key: str = ""  # base32, as an authenticator app takes it; "" if none
 
     def line(self) -> str:
         return f"  Log in as {self.role_label} '{self.username}' with password: {self.password}"
+
+    def two_step_line(self) -> str:
+        """The code the authenticator app would show now, and the key to add it to a real app."""
+        code = current_code(self.authenticator_key)
+        return (
+            f"    then two-step sign-in code {code} (a new one every 30 s, each works once: run "
+            f"this again), or add this key to an authenticator app: {self.authenticator_key}"
+        )
 
 
 @dataclass
@@ -142,9 +156,14 @@ def demo_logins(*, logins_path: Path | None = None) -> list[DemoLogin]:
     logins = []
     for raw in path.read_text(encoding="utf-8").splitlines():
         if raw.strip() and not raw.startswith("#"):
-            role_label, username, password = raw.split("\t")
-            logins.append(DemoLogin(role_label, username, password))
+            # Three columns in files written before two-step sign-in, four since.
+            logins.append(DemoLogin(*raw.split("\t")))
     return logins
+
+
+def current_code(authenticator_key: str) -> str:
+    """The six-digit code an authenticator app with this base32 key shows now (RFC 6238)."""
+    return f"{totp(base64.b32decode(authenticator_key)):06d}"
 
 
 def _write_logins(path: Path, logins: list[DemoLogin]) -> None:
@@ -154,9 +173,12 @@ def _write_logins(path: Path, logins: list[DemoLogin]) -> None:
     os.chmod(path, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
         file.write("# Multitrack demo logins (fictional workspace). Keep this file private.\n")
-        file.write("# role\tusername\tpassword\n")
+        file.write("# role\tusername\tpassword\tauthenticator app key (two-step sign-in)\n")
         for login in logins:
-            file.write(f"{login.role_label}\t{login.username}\t{login.password}\n")
+            file.write(
+                f"{login.role_label}\t{login.username}\t{login.password}"
+                f"\t{login.authenticator_key}\n"
+            )
 
 
 def _password() -> str:
@@ -589,6 +611,8 @@ USERS: list[tuple[str, str, str]] = [
     ("jun", "analyst", "jun@example.org"),
     ("rosa", "observer", "rosa@example.org"),
 ]
+# Who must use two-step sign-in (multitrack.accounts.mfa.mfa_required says the same).
+TWO_STEP_ROLES = {"administrator", "convener"}
 # Who holds which role where: need-to-know differs from one login to the next.
 MEMBERSHIPS: list[tuple[str, str, Role]] = [
     ("amara", "coastal", Role.CONVENER),
@@ -656,7 +680,13 @@ class _Builder:
             else:
                 user = user_model.objects.create_user(username, email, password)
             self.users[username] = user
-            self.summary.logins.append(DemoLogin(role_label, username, password))
+            key = ""
+            if role_label in TWO_STEP_ROLES:
+                # They must use two-step sign-in: an authenticator app whose key the logins
+                # file keeps, so `multitrack demo --print-login` can show a current code.
+                device = authenticator_app_create(actor=user)
+                key = base64.b32encode(device.bin_key).decode()
+            self.summary.logins.append(DemoLogin(role_label, username, password, key))
 
     # The conflict and the registry -----------------------------------------------------------
 

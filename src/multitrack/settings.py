@@ -3,7 +3,8 @@
 Development (the default): SQLite under ``var/``, a secret key generated once and kept under
 ``var/``, DEBUG off unless ``DEBUG=1``. Production (``MULTITRACK_PRODUCTION=1``): ``SECRET_KEY``
 and ``ALLOWED_HOSTS`` are required, cookies are secure, HSTS and HTTPS redirects are on, and
-``manage.py check --deploy`` passes with no warnings.
+``manage.py check --deploy`` passes with no warnings; ``MULTITRACK_FIELD_KEYS`` (the keys that
+encrypt sensitive fields) is required too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import dj_database_url
 
 from multitrack.env import ConfigurationError, envbool, envint, envlist, envsecret, envstr
+from multitrack.field_encryption import field_keys_from_environment
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(envstr("MULTITRACK_VAR_DIR") or "var").resolve()
@@ -21,6 +23,12 @@ PRODUCTION = envbool("MULTITRACK_PRODUCTION", default=False)
 DEBUG = envbool("DEBUG", default=False)
 
 SECRET_KEY = envsecret("SECRET_KEY", keep_in=None if PRODUCTION else VAR_DIR / "secret_key")
+# Keys that encrypt sensitive fields at rest (names, contact details, notes, ties), never derived
+# from SECRET_KEY: "k2:<base64>,k1:<base64>", the first seals, all open. Required in production;
+# in development generated once into var/field_keys. See docs/decisions/0003.
+MULTITRACK_FIELD_KEYS = field_keys_from_environment(
+    keep_in=None if PRODUCTION else VAR_DIR / "field_keys"
+)
 
 ALLOWED_HOSTS = envlist(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"]
@@ -40,6 +48,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Prepared statements only where the code asks for one (the vote statement, which
+    # PostgreSQL would otherwise parse and plan for every vote); Django's default turns them off
+    # altogether. Set DATABASE_PREPARED_STATEMENTS=0 behind a pgbouncer older than 1.21 in
+    # transaction mode, which cannot keep them.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2**31 - 1 if envbool("DATABASE_PREPARED_STATEMENTS", default=True) else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
@@ -62,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a lost database connection anywhere below answers 503 with Retry-After, in words.
+    "multitrack.web.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -76,6 +94,8 @@ MIDDLEWARE = [
     "multitrack.accounts.session_guard.IdleSessionMiddleware",
     "multitrack.web.middleware.NoStoreMiddleware",
     "multitrack.web.middleware.PermissionsPolicyMiddleware",
+    # Writes the audit line for each response that showed real names (actors.real_name_log).
+    "multitrack.actors.real_name_log.RealNameViewLogMiddleware",
 ]
 
 ROOT_URLCONF = "multitrack.urls"
@@ -199,7 +219,9 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = VAR_DIR / "uploads"
+# Uploaded files (meeting attachments). Never served from a URL of their own: only through
+# the access-checked download view, so MEDIA_URL stays unset and nothing maps to this folder.
+MEDIA_ROOT = Path(envstr("MULTITRACK_UPLOAD_DIR") or VAR_DIR / "uploads").resolve()
 # Outside production the app serves its static files straight from the package (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -212,23 +234,60 @@ if _CACHE_KIND not in {"memory", "database"}:
     raise ConfigurationError(
         f"MULTITRACK_CACHE must be 'memory' or 'database'; got {_CACHE_KIND!r}"
     )
+# Django culls a third of the entries past 300 by default (at random in the database cache): a
+# login throttle's counter or its hashing key could vanish under load. Live entries are culled
+# only past a million; expired ones still go.
+_CACHE_OPTIONS = {"MAX_ENTRIES": 1_000_000}
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "multitrack_cache"}
+        {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "multitrack_cache",
+            "OPTIONS": _CACHE_OPTIONS,
+        }
         if _CACHE_KIND == "database"
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": _CACHE_OPTIONS,
+        }
     )
 }
 
 # Largest CSV import accepted, in bytes.
 MULTITRACK_IMPORT_MAX_BYTES = envint("MULTITRACK_IMPORT_MAX_BYTES", default=2 * 1024 * 1024)
+# --- Uploads (issue 6; see multitrack.web.uploads) ---------------------------------------------
+# Largest meeting attachment, largest Pol.is export (a .zip or one of its CSVs), and how much the
+# upload folder may hold in all (0: no quota; the disk is then the limit).
+MULTITRACK_UPLOAD_MAX_BYTES = envint("MULTITRACK_UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+MULTITRACK_POLIS_IMPORT_MAX_BYTES = envint(
+    "MULTITRACK_POLIS_IMPORT_MAX_BYTES", default=50 * 1024 * 1024
+)
+MULTITRACK_UPLOAD_QUOTA_BYTES = envint("MULTITRACK_UPLOAD_QUOTA_BYTES", default=1024**3)
+# A file part larger than the largest of those is dropped while it arrives (never written to the
+# temporary folder in full); the view then says it was too large.
+FILE_UPLOAD_HANDLERS = [
+    "multitrack.web.uploads.SizeLimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+# Form fields and JSON bodies (not files): a CSV import's worth. Larger files wait on disk.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MULTITRACK_IMPORT_MAX_BYTES + 65_536
 FILE_UPLOAD_MAX_MEMORY_SIZE = MULTITRACK_IMPORT_MAX_BYTES + 65_536
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
+# --- end of uploads -----------------------------------------------------------------------------
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # While the database is away every request fails alike: one short line a second, not a
+        # traceback per request (multitrack.web.middleware.DatabaseUnavailableMiddleware).
+        "database_unavailable": {"()": "multitrack.web.middleware.DatabaseUnavailableLogFilter"}
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"filters": ["database_unavailable"]}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL") or "WARNING"},
 }
 
@@ -265,3 +324,44 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
     "multitrack.consultations.vote_endpoint.VoteEndpointMiddleware",
 )
+# --- Two-step sign-in (issue 6; django-otp and django-otp-webauthn, see accounts/mfa.py) ------
+# Required for conveners, staff and superusers; anyone else may turn it on. An authenticator app
+# (TOTP) or a passkey, plus one-time recovery codes. Passkeys are a SECOND factor only: the
+# passwordless sign-in django-otp-webauthn offers by default stays off (multitrack.E101 refuses
+# to start with it on), and its authentication backend is not installed.
+# Authenticator apps are our own device (accounts.AuthenticatorAppDevice, its key encrypted at
+# rest), not django-otp's otp_totp plugin, which keeps the key in clear.
+INSTALLED_APPS += ["django_otp", "django_otp_webauthn"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "multitrack.accounts.middleware.TwoStepSignInMiddleware",
+)
+MULTITRACK_SITE_NAME = envstr("MULTITRACK_SITE_NAME") or "Multitrack"
+OTP_TOTP_ISSUER = MULTITRACK_SITE_NAME
+# Wrong codes: each further attempt waits 1, 2, 4, 8... seconds (per authenticator app and per
+# set of recovery codes), kept in the database.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_RECOVERY_CODE_THROTTLE_FACTOR = 1
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_WEBAUTHN_RP_NAME = MULTITRACK_SITE_NAME
+# The relying party id (the host name passkeys are bound to): MULTITRACK_PASSKEY_RP_ID, or the
+# host the request came to (Django checked it against ALLOWED_HOSTS). An IP address cannot be one.
+MULTITRACK_PASSKEY_RP_ID = envstr("MULTITRACK_PASSKEY_RP_ID") or ""
+OTP_WEBAUTHN_RP_ID_CALLABLE = "multitrack.accounts.passkeys.relying_party_id"
+OTP_WEBAUTHN_HELPER_CLASS = "multitrack.accounts.passkeys.PasskeyHelper"
+# The origins a passkey may be used from. In production: https:// on each ALLOWED_HOSTS name
+# (or MULTITRACK_PASSKEY_ORIGINS); elsewhere also the request's own origin (any local port).
+OTP_WEBAUTHN_ALLOWED_ORIGINS = envlist(
+    "MULTITRACK_PASSKEY_ORIGINS",
+    default=(
+        [f"https://{host}" for host in ALLOWED_HOSTS if host not in {"*", ""} and host[0] != "."]
+        if PRODUCTION
+        else ["http://localhost:8000"]
+    ),
+)
+# --- end of two-step sign-in ------------------------------------------------------------------

@@ -10,6 +10,7 @@ from django.utils import timezone
 from multitrack.accounts.models import APIToken
 from multitrack.processes.models import Meeting
 from tests.api.conftest import World, bearer
+from tests.signin import verified_login
 
 CSRF_SECRET = "a" * 32
 
@@ -105,7 +106,7 @@ def test_an_unknown_token_cannot_write_even_with_csrf_checks(world: World) -> No
 
 def test_a_session_post_without_a_csrf_token_is_rejected(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.workspace.facilitator)
+    verified_login(client, world.workspace.facilitator)
 
     response = client.post(
         "/api/v1/meetings", _meeting_body(world), content_type="application/json"
@@ -117,7 +118,7 @@ def test_a_session_post_without_a_csrf_token_is_rejected(world: World) -> None:
 
 def test_a_session_patch_and_delete_without_a_csrf_token_are_rejected(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.workspace.convener)
+    verified_login(client, world.workspace.convener)
     attendance = f"/api/v1/meetings/{world.mine['meeting_id']}/attendance/{world.mine['person_id']}"
 
     patched = client.patch(
@@ -133,7 +134,7 @@ def test_a_session_patch_and_delete_without_a_csrf_token_are_rejected(world: Wor
 
 def test_a_session_post_with_its_csrf_token_is_accepted(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.workspace.facilitator)
+    verified_login(client, world.workspace.facilitator)
     client.cookies["csrftoken"] = CSRF_SECRET
 
     response = client.post(
@@ -146,6 +147,6 @@ def test_a_session_post_with_its_csrf_token_is_accepted(world: World) -> None:
 
 def test_a_session_reads_without_a_csrf_token(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world.workspace.observer)
+    verified_login(client, world.workspace.observer)
 
     assert client.get("/api/v1/meetings").status_code == 200

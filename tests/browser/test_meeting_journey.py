@@ -17,6 +17,7 @@ from tests.factories import (
     UserFactory,
     member,
 )
+from tests.signin import browser_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,11 +32,7 @@ def test_convener_records_attendance_and_sees_the_track_change(live_server, page
     official = ParticipantFactory(process=process).person
     AffiliationFactory(person=official, capacity=Capacity.MID_LEVEL_OFFICIAL)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "amara")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_sign_in(page, live_server.url, "amara", PASSWORD)
 
     page.goto(f"{live_server.url}{process.get_absolute_url()}")
     page.click("text=New meeting")

@@ -22,6 +22,7 @@ from multitrack.consultations.models import Consultation
 from multitrack.demo import demo_load
 from multitrack.ideas.models import Idea
 from multitrack.processes.models import Meeting, Process
+from tests.signin import browser_sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,11 +66,8 @@ class Watch:
 
 
 def log_in(page: Any, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("main form button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    # The demo's conveners and administrator have an authenticator app: a real code is typed.
+    browser_sign_in(page, base, username, password)
 
 
 def test_a_tour_of_the_app_loads_nothing_from_another_host(
@@ -124,6 +122,9 @@ def test_a_tour_of_the_app_loads_nothing_from_another_host(
     visit(reverse("idea-board"))
     visit(reverse("process-health", args=[process.pk]), wait_for=chart)
     visit(reverse("consultation-results", args=[consultation.pk]), wait_for=chart)
+    visit(reverse("two-step"))
+    visit(reverse("two-step-authenticator"), wait_for="svg.qr-code")  # the QR code, drawn here
+    visit(reverse("two-step-setup"), wait_for="#passkey-register-button")  # the passkey script
     visit("/api/v1/docs", wait_for=".swagger-ui .info")
     page.click(".opblock-summary >> nth=0")  # its icons are data: images
     page.wait_for_selector(".opblock-body")

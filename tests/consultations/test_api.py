@@ -120,3 +120,25 @@ def test_moderation_through_the_api(
     if status == 200:
         assert [s["number"] for s in queue.json()] == [5]
         assert Statement.objects.get(number=5).status == Statement.Status.ACCEPTED
+
+
+def test_the_next_statement_of_an_invitation_only_consultation_needs_the_invitation(
+    workspace: Any, consultation: Consultation
+) -> None:
+    # The page shows no statement to a browser that has only the link; the API must not either.
+    consultation.access = Consultation.Access.INVITED
+    consultation.save()
+    (token,) = services.invitations_create(
+        actor=workspace.convener, consultation=consultation, count=1
+    )
+    client = Client()
+    base = f"{API}/participate/{consultation.public_key}"
+
+    refused = client.get(f"{base}/next")
+    client.post(f"/c/{consultation.public_key}/join/{token}/")
+    invited = client.get(f"{base}/next")
+
+    assert refused.status_code == 403
+    assert "statement" not in refused.json()
+    assert invited.status_code == 200
+    assert invited.json()["statement"]["number"] in {1, 2, 3, 4}

@@ -10,6 +10,7 @@ from multitrack.accounts.models import Role
 from multitrack.consultations import services
 from tests.conftest import PASSWORD
 from tests.factories import ProcessFactory, UserFactory, member
+from tests.signin import browser_sign_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -62,11 +63,7 @@ def test_three_participants_vote_and_the_convener_sees_groups(
         browser.clear_cookies()  # the next participant is another browser
 
     page.set_viewport_size({"width": 1280, "height": 900})
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "amara")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_sign_in(page, live_server.url, "amara", PASSWORD)
     page.goto(f"{live_server.url}/consultations/{consultation.pk}/results/")
     page.wait_for_selector("#group-cards .group-card")
     assert page.locator("#group-cards .group-card").count() == 2

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from multitrack.accounts.models import AuditEvent
 from multitrack.consultations import services
@@ -20,7 +21,7 @@ from multitrack.consultations.models import (
     VoteRecord,
 )
 from multitrack.opinion import ENGINE_VERSION
-from tests.consultations.conftest import statement
+from tests.consultations.conftest import DATABASE, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -261,12 +262,16 @@ def test_a_later_fit_warm_starts_from_the_previous_map(consultation: Consultatio
 def test_debounce_queues_one_recompute_for_a_burst(
     settings: Any, consultation: Consultation, participant: Participant
 ) -> None:
+    settings.TASKS = DATABASE  # a real queue: the fit runs after the debounce, not at once
     settings.MULTITRACK_MAP_DEBOUNCE_SECONDS = 30
     for number in range(1, 5):
         services.vote_cast(
             participant=participant, statement=statement(consultation, number), value=1
         )
-    assert OpinionMap.objects.filter(consultation=consultation).count() == 1
+    queued = DBTaskResult.objects.get()  # one fit for the whole burst
+    assert queued.run_after >= timezone.now() + datetime.timedelta(seconds=25)
+    consultation.refresh_from_db()
+    assert consultation.map_requested_at is not None
 
 
 def test_saving_a_stale_copy_does_not_reissue_participant_numbers(

@@ -6,14 +6,17 @@ import datetime
 import json
 from typing import Any
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.test import Client
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from multitrack.consultations import services
 from multitrack.consultations.models import Consultation, Participant, Statement, Vote, VoteRecord
-from tests.consultations.conftest import statement
+from multitrack.web.middleware import RETRY_AFTER_SECONDS
+from tests.consultations.conftest import DATABASE, statement
 
 pytestmark = pytest.mark.django_db
 
@@ -55,14 +58,30 @@ def test_a_repeated_vote_is_counted_once_and_history_is_kept(consultation: Consu
 def test_a_known_browser_votes_in_one_query_on_postgresql(
     settings: Any, consultation: Consultation, django_assert_num_queries: Any
 ) -> None:
+    settings.TASKS = DATABASE  # the recompute waits in the queue, as it does for a worker
     settings.MULTITRACK_MAP_DEBOUNCE_SECONDS = 10
     client = Client()
     _vote(client, consultation, 1, 1)  # joins, and queues the debounced recompute
     if connection.vendor != "postgresql":
         pytest.skip("the one-statement vote is PostgreSQL's")
-    # The vote itself; the map request is only a cache add while one is pending.
+    # Both rate limits, the vote, its history and the map's stale mark: one statement.
     with django_assert_num_queries(1):
         assert _vote(client, consultation, 2, 1).status_code == 201
+    assert DBTaskResult.objects.count() == 1
+
+
+def test_a_new_browser_joins_and_votes_in_one_statement_on_postgresql(
+    settings: Any, consultation: Consultation, django_assert_num_queries: Any
+) -> None:
+    settings.TASKS = DATABASE
+    if connection.vendor != "postgresql":
+        pytest.skip("the one-statement vote is PostgreSQL's")
+    _vote(Client(), consultation, 1, 1)  # the first newcomer queues the recompute
+    # A participant number (one short update outside a flood), then the vote statement.
+    with django_assert_num_queries(2):
+        assert _vote(Client(), consultation, 1, -1).status_code == 201
+    assert Participant.objects.count() == 2
+    assert Vote.objects.count() == VoteRecord.objects.count() == 2
 
 
 def test_another_participants_cookie_does_not_vote_as_them(consultation: Consultation) -> None:
@@ -102,6 +121,19 @@ def test_a_closed_consultation_takes_no_votes(consultation: Consultation) -> Non
         assert response.status_code == 422
         assert "not open" in response.json()["detail"][0]["message"]
     assert VoteRecord.objects.count() == 1 and Participant.objects.count() == 1
+
+
+def test_a_refused_newcomer_leaves_no_participant_and_takes_no_number(
+    consultation: Consultation,
+) -> None:
+    consultation.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    consultation.opens_at = timezone.now() - datetime.timedelta(days=1)
+    consultation.save()
+    for number in (1, 99):  # a votable statement and one that does not exist
+        assert _vote(Client(), consultation, number, 1).status_code in (404, 422)
+    consultation.refresh_from_db()
+    assert consultation.last_participant_number == 0
+    assert not Participant.objects.exists() and not VoteRecord.objects.exists()
 
 
 def test_a_rejected_or_unmoderated_statement_takes_no_votes(
@@ -281,3 +313,38 @@ def test_a_flood_of_newcomers_gets_unique_numbers(workspace: Any) -> None:
     consultation.refresh_from_db()
     assert consultation.last_participant_number >= max(numbers)
     assert Vote.objects.count() == VoteRecord.objects.count() == 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_vote_on_a_cut_connection_is_503_and_the_next_one_is_stored(workspace: Any) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("cuts a PostgreSQL backend with pg_terminate_backend")
+    consultation = services.consultation_create(
+        actor=workspace.convener,
+        process=workspace.process,
+        title="Outage",
+        question="Outage?",
+        seed_statements=["One statement.", "Another statement."],
+    )
+    client = Client(raise_request_exception=False)
+    assert _vote(client, consultation, 1, 1).status_code == 201
+    backend = connection.connection.info.backend_pid
+    settings_dict = connection.settings_dict
+    with psycopg.connect(
+        host=settings_dict["HOST"],
+        port=settings_dict["PORT"] or 5432,
+        user=settings_dict["USER"],
+        dbname=settings_dict["NAME"],
+        autocommit=True,
+    ) as other:
+        other.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+    response = _vote(client, consultation, 2, 1)
+    assert response.status_code == 503
+    assert response["Retry-After"] == str(RETRY_AFTER_SECONDS)
+    assert "try again" in response.json()["detail"]
+    # Django closes a broken connection when a request finishes (the test client leaves that
+    # signal out); the next vote then connects afresh and is stored.
+    close_old_connections()
+    assert _vote(client, consultation, 2, 1).status_code == 201
+    assert VoteRecord.objects.count() == Vote.objects.count() == 2

@@ -13,6 +13,7 @@ from multitrack.ideas import services
 from multitrack.ideas.models import Idea
 from tests.conftest import PASSWORD
 from tests.factories import MeetingFactory, ProcessFactory, UserFactory, member
+from tests.signin import browser_sign_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -48,11 +49,7 @@ def test_facilitator_follows_an_idea_across_tracks(live_server, page) -> None:
         response="Taken into the draft.",
     )
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "lina")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_sign_in(page, live_server.url, "lina", PASSWORD)
 
     page.goto(f"{live_server.url}/ideas/")
     page.locator("section[aria-label=Transferred]").get_by_role(

@@ -8,6 +8,7 @@ from multitrack.accounts.models import Role
 from tests.conftest import PASSWORD
 from tests.factories import ProcessFactory, UserFactory, member
 from tests.insights.helpers import build_scene
+from tests.signin import browser_sign_in
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -22,11 +23,7 @@ def test_convener_reads_the_process_health_page(live_server, page) -> None:  # t
     member(convener, process, Role.CONVENER)
     build_scene(process, convener)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", "amara")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/")
+    browser_sign_in(page, live_server.url, "amara", PASSWORD)
 
     page.goto(f"{live_server.url}/processes/{process.pk}/health/")
     assert page.locator("h1").inner_text() == "Process health"

@@ -23,6 +23,7 @@ from multitrack.processes.models import (
 )
 from tests.conftest import Workspace
 from tests.factories import AffiliationFactory, AttendanceFactory, UserFactory
+from tests.signin import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +55,7 @@ def fast_password_hashing(settings: Any) -> None:
 @pytest.fixture
 def superuser_client(db: None) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     return client
 
 
@@ -111,7 +112,7 @@ def test_staff_who_are_not_superusers_cannot_enter_even_with_permissions(
     staff = UserFactory(username="staff", is_staff=True)
     staff.user_permissions.set(AuthPermission.objects.all())
     client = Client()
-    client.force_login(staff)
+    verified_login(client, staff)
     person_change = reverse("admin:actors_person_change", args=[workspace.person.pk])
     urls = [reverse("admin:index"), reverse("admin:auth_user_changelist"), person_change]
     for url in urls + [changelist(model) for model in OUR_MODELS]:

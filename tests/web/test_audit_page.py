@@ -15,6 +15,7 @@ from multitrack.accounts.views import AUDIT_EVENTS_PER_PAGE, describe_action
 from multitrack.processes.models import Process
 from tests.conftest import Workspace
 from tests.factories import ProcessFactory, UserFactory
+from tests.signin import verified_login
 
 pytestmark = pytest.mark.django_db
 
@@ -132,7 +133,7 @@ def test_it_filters_by_actor(workspace: Workspace) -> None:
     events_of(workspace)
     client = workspace.client_for(workspace.convener)
     response = client.get(audit_url(workspace.process), {"actor": workspace.facilitator.pk})
-    assert [event.action for event, _ in response.context["rows"]] == [
+    assert [event.action for event, *_ in response.context["rows"]] == [
         "processes.meeting.scheduled"
     ]
 
@@ -244,7 +245,7 @@ def test_deleting_a_user_or_a_process_keeps_their_audit_lines(workspace: Workspa
 def test_the_admin_cannot_change_audit_events(workspace: Workspace) -> None:
     event = audit(actor=workspace.convener, action="test.event")
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    verified_login(client, UserFactory(username="root", is_staff=True, is_superuser=True))
     change = reverse("admin:accounts_auditevent_change", args=[event.pk])
     assert client.get(change).status_code == 200  # read-only view
     client.post(change, {"action": "test.rewritten"})

@@ -206,3 +206,28 @@ def test_no_username_or_address_is_kept_in_the_clear(
     assert stored
     assert HERE not in stored and "alice" not in stored
     assert HERE not in caplog.text and "alice" not in caplog.text
+
+
+@pytest.mark.parametrize("kind", ["memory", "database"])
+def test_a_lock_survives_a_flood_of_other_cache_entries(
+    alice: Any, kind: str, settings: Any
+) -> None:
+    # Django's caches cull a third of their entries past 300 by default, at random in the
+    # database cache: a flood of consultation traffic must not erase a lock or its hashing key.
+    from django.conf import settings as live
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    if kind == "database":
+        settings.CACHES = {
+            "default": {
+                **live.CACHES["default"],
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "multitrack_cache",
+            }
+        }
+        call_command("createcachetable", verbosity=0)
+    fail("alice", 5)
+    caches["default"].set_many({f"flood:{n}": n for n in range(1_000)}, 600)
+
+    assert is_locked(sign_in("alice", PASSWORD))

@@ -1,5 +1,5 @@
-"""Admin for superusers only: users and their roles, API tokens (revoke only) and the audit trail
-(read-only).
+"""Admin for superusers only, after two-step sign-in: users and their roles, API tokens (revoke
+only), the audit trail (read-only), and each user's second factors (to reset a lost one).
 
 The admin is a superuser's tool. Staff accounts that are not superusers cannot enter it at all,
 whatever model permissions someone grants them and whichever app registers models: the site's
@@ -18,12 +18,22 @@ from django.contrib.auth.models import Group
 from django.http import HttpRequest
 
 from multitrack.accounts.forms import ThrottledAdminAuthenticationForm
-from multitrack.accounts.models import APIToken, AuditEvent, Membership
+from multitrack.accounts.mfa import is_verified
+from multitrack.accounts.models import (
+    APIToken,
+    AuditEvent,
+    AuthenticatorAppDevice,
+    Membership,
+    RecoveryCodeDevice,
+)
 
 
 def is_active_superuser(request: HttpRequest) -> bool:
-    """Whether the request comes from an active superuser: the admin's only audience."""
-    return bool(request.user.is_active and request.user.is_superuser)
+    """Whether the request comes from an active superuser who passed two-step sign-in: the
+    admin's only audience (the two-step middleware sends others to verify first; this holds
+    even without it)."""
+    user = request.user
+    return bool(user.is_active and user.is_superuser and is_verified(user))
 
 
 # Replacing the method on the default site (rather than a custom AdminSite with its own
@@ -136,3 +146,54 @@ class AuditEventAdmin(SuperuserOnly):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(AuthenticatorAppDevice)
+class AuthenticatorAppDeviceAdmin(SuperuserOnly):
+    """A user's authenticator apps: listed and deleted here (to reset a lost phone), never
+    shown with their key, never added (a user sets one up on the two-step pages)."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    readonly_fields = [
+        "user",
+        "name",
+        "confirmed",
+        "created_at",
+        "last_used_at",
+        "throttling_failure_count",
+    ]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(RecoveryCodeDevice)
+class RecoveryCodeDeviceAdmin(SuperuserOnly):
+    """A user's recovery codes: how many are left, never the codes (only hashes are stored).
+
+    Deleting a set, like deleting a user's authenticator apps (above) and passkeys
+    (django-otp-webauthn's admin pages), resets their two-step sign-in.
+    """
+
+    list_display = ["user", "created_at", "last_used_at", "unused"]
+    search_fields = ["user__username"]
+    list_select_related = ["user"]
+    fields = ["user", "name", "created_at", "last_used_at", "throttling_failure_count"]
+    readonly_fields = ["user", "name", "created_at", "last_used_at", "throttling_failure_count"]
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="Unused codes")
+    def unused(self, obj: RecoveryCodeDevice) -> int:
+        return obj.unused_count()

@@ -5,7 +5,7 @@ The routers of each app import from here (not from ``multitrack.api``, which imp
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.db import models
 from django.http import HttpRequest
@@ -17,6 +17,32 @@ from multitrack.accounts.access import roles_of
 from multitrack.accounts.models import Role
 
 MAX_PAGE_SIZE = 200
+# The largest id a database row can have (a signed 64-bit integer): a larger number in a path,
+# query or body is invalid input (422), never a database error.
+MAX_ID = 2**63 - 1
+
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# A number kept in a plain integer column (a statement's number, a count): 32 bits.
+MAX_NUMBER = 2**31 - 1
+Number = Annotated[int, Field(ge=1, le=MAX_NUMBER)]
+# Text a record cannot do without: at least one character that is not a space (the services
+# refuse blanks; saying so in the schema tells clients, and fuzzers, before they try). Not just
+# "\S": JSON Schema's regular expressions (ECMA-262) and pydantic's (Rust) disagree on two
+# characters, U+0085 and U+FEFF, so both are named and the two read the pattern alike.
+NOT_BLANK = r"[^\s\x85\uFEFF]"
+RequiredText = Annotated[str, Field(min_length=1, pattern=NOT_BLANK)]
+
+
+def _without_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+def omittable(**constraints: Any) -> Any:
+    """A field of a partial update: left out, the value stays; null is not a value it takes.
+
+    (Typed ``X | None = None``, the schema would promise that null is accepted; it is not.)
+    """
+    return Field(None, json_schema_extra=_without_default, **constraints)
 
 
 class ErrorOut(Schema):
@@ -56,7 +82,7 @@ def choices_schema(choices: type[models.TextChoices], title: str) -> WithJsonSch
 
 class PageIn(Schema):
     limit: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description="How many items to return.")
-    offset: int = Field(0, ge=0, description="How many items to skip.")
+    offset: int = Field(0, ge=0, le=MAX_ID, description="How many items to skip.")
 
 
 class Pages(LimitOffsetPagination):

@@ -32,6 +32,11 @@ class Permission(StrEnum):
     RECORD_OFFICIAL_TALKS = "record_official_talks"  # official tracks, rounds, status, agreements
     EXPORT_DOCUMENTS = "export_documents"  # export non-papers, override their checks
     REVIEW_AUDIT = "review_audit"  # the process's audit trail (conveners only)
+    # Meeting attachments: confidential documents, read like notes (observers never learn of them).
+    READ_ATTACHMENTS = "read_attachments"
+    MANAGE_ATTACHMENTS = "manage_attachments"  # upload and remove them
+    # Forget a person everywhere (conveners only; needed in every process the person is in).
+    FORGET_PEOPLE = "forget_people"
 
 
 ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
@@ -42,6 +47,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
             Permission.RECORD_MEETINGS,
             Permission.READ_NOTES,
             Permission.WRITE_NOTES,
+            Permission.READ_ATTACHMENTS,
+            Permission.MANAGE_ATTACHMENTS,
             Permission.SEE_REAL_NAMES,
             Permission.EDIT_PEOPLE,
             Permission.RECORD_IDEAS,
@@ -59,6 +66,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[Permission]] = {
         {
             Permission.VIEW_PROCESS,
             Permission.READ_NOTES,
+            Permission.READ_ATTACHMENTS,
             Permission.VIEW_RESULTS,
             Permission.READ_TIES,
             Permission.READ_SURVEYS,

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import redirect_to_login
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -20,6 +22,13 @@ LAST_SEEN_KEY = "multitrack_last_seen"
 # The last-seen time is written at most this often, so reading pages does not write the session
 # on every request; the idle limit is therefore exact to within this many seconds.
 WRITE_EVERY_SECONDS = 60
+
+
+@receiver(user_logged_in, dispatch_uid="multitrack-idle-clock")
+def start_the_idle_clock(sender: object, request: HttpRequest | None, **kwargs: object) -> None:
+    """Sign-in is activity; recording it here spares the first page a session write."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN_KEY] = int(time.time())
 
 
 class IdleSessionMiddleware:

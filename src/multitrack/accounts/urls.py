@@ -1,10 +1,10 @@
 """Signing in and out (with brute-force protection), resetting and changing a password,
-personal API tokens, audit trails."""
+personal API tokens, audit trails, two-step sign-in."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from multitrack.accounts import views
+from multitrack.accounts import mfa_views, views
 from multitrack.accounts.forms import ThrottledAuthenticationForm
 
 urlpatterns = [
@@ -67,4 +67,27 @@ urlpatterns = [
     path("tokens/", views.api_token_list, name="api-token-list"),
     path("tokens/<int:pk>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("processes/<int:pk>/audit/", views.process_audit, name="process-audit"),
+    # Two-step sign-in (accounts/mfa.py): the pages, then the passkey ceremonies (JSON).
+    path("two-step/", mfa_views.two_step_overview, name="two-step"),
+    path("two-step/setup/", mfa_views.two_step_setup, name="two-step-setup"),
+    path(
+        "two-step/authenticator-app/",
+        mfa_views.two_step_authenticator,
+        name="two-step-authenticator",
+    ),
+    path(
+        "two-step/passkey-added/", mfa_views.two_step_passkey_added, name="two-step-passkey-added"
+    ),
+    path("two-step/verify/", mfa_views.two_step_verify, name="two-step-verify"),
+    path(
+        "two-step/recovery-codes/",
+        mfa_views.two_step_recovery_codes,
+        name="two-step-recovery-codes",
+    ),
+    path(
+        "two-step/<str:kind>/<int:pk>/remove/",
+        mfa_views.two_step_device_remove,
+        name="two-step-device-remove",
+    ),
+    path("passkeys/", include("multitrack.accounts.passkeys")),
 ]

@@ -5,6 +5,8 @@ Sign-in and passwords use Django's views.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
@@ -17,6 +19,7 @@ from multitrack.accounts import services
 from multitrack.accounts.access import require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.forms import APITokenForm
+from multitrack.accounts.mfa import Step, pending_step
 from multitrack.accounts.models import APIToken, AuditEvent
 from multitrack.accounts.permissions import Permission
 from multitrack.processes.access import access_process_by_id
@@ -34,6 +37,11 @@ class SignedInRequest(HttpRequest):
 @require_http_methods(["GET", "POST"])
 def api_token_list(request: SignedInRequest) -> HttpResponse:
     """The user's API tokens; a POST issues a new one and shows its raw value this once."""
+    if pending_step(request.user) is not Step.NONE:
+        # A token outlives the session: only a session that passed two-step sign-in (where the
+        # user has or needs it) may issue one. The middleware sends such sessions away first;
+        # this holds without it.
+        return redirect("two-step-verify")
     form = APITokenForm(request.POST if request.method == "POST" else None)
     raw_token = None
     if request.method == "POST" and form.is_valid():
@@ -66,6 +74,18 @@ def describe_action(action: str) -> str:
     return words[:1].upper() + words[1:]
 
 
+def describe_detail(detail: dict[str, Any]) -> str:
+    """An audit line's detail in words: ``{"person_ids": [3, 5], "via": "person-list"}`` reads
+    "people #3, #5; via person-list" (ids, counts and codes only: never content)."""
+    parts = []
+    for key, value in detail.items():
+        if key == "person_ids":
+            parts.append("people " + ", ".join(f"#{pk}" for pk in value))
+        else:
+            parts.append(f"{key.replace('_', ' ')} {value}")
+    return "; ".join(parts)
+
+
 @login_required
 @require_GET
 def process_audit(request: SignedInRequest, pk: int) -> HttpResponse:
@@ -89,7 +109,7 @@ def process_audit(request: SignedInRequest, pk: int) -> HttpResponse:
     if actor_id.isdigit():
         events = events.filter(actor_id=int(actor_id))
     page = Paginator(events, AUDIT_EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [(event, describe_action(event.action)) for event in page]
+    rows = [(event, describe_action(event.action), describe_detail(event.detail)) for event in page]
     audit(actor=request.user, action="accounts.audit.viewed", target=process, process=process)
     context = {
         "process": process,

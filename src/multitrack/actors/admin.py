@@ -5,7 +5,10 @@ Lists name people by pseudonym only: a list view is what a passer-by sees over a
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 
 from multitrack.accounts.admin import SuperuserOnly, SuperuserOnlyInline
 from multitrack.actors.models import (
@@ -16,6 +19,7 @@ from multitrack.actors.models import (
     Party,
     Person,
 )
+from multitrack.actors.real_name_log import real_names_shown
 
 
 class PartyInline(SuperuserOnlyInline):
@@ -71,7 +75,27 @@ class PersonAdmin(SuperuserOnly):
     search_fields = ["pseudonym"]
     filter_horizontal = ["parties"]
     inlines = [AffiliationInline]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["created_at", "forgotten_at", "forgotten_reason"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A forgotten person's placeholder is never edited back into a person.
+        forgotten = obj is not None and obj.is_forgotten
+        return super().has_change_permission(request, obj) and not forgotten
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The person's page shows their real name and contact details: the view is logged."""
+        if (
+            object_id.isdigit()
+            and Person.objects.filter(pk=int(object_id), forgotten_at__isnull=True).exists()
+        ):
+            real_names_shown(request, [int(object_id)])
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(Affiliation)

@@ -5,8 +5,6 @@ writes go through the services. A person's real name and contact details are nul
 caller has need-to-know for them; a party is shown only where its conflict is visible.
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Any
 
 from django.db.models import QuerySet
@@ -15,7 +13,16 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from multitrack.accounts.access import is_member
-from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, Pages, caller, choices_schema
+from multitrack.accounts.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Id,
+    Pages,
+    RequiredText,
+    caller,
+    choices_schema,
+    omittable,
+)
 from multitrack.actors import services
 from multitrack.actors.access import (
     access_conflict_by_id,
@@ -23,12 +30,12 @@ from multitrack.actors.access import (
     access_person_by_id,
 )
 from multitrack.actors.models import Conflict, ContestedTerm, Organisation, Party, Person
+from multitrack.actors.real_name_log import real_name_scope, real_names_shown
 from multitrack.actors.selectors import (
     conflicts_visible_to,
     organisations_visible_to,
     parties_visible_to,
     people_visible_to,
-    real_name_person_ids,
 )
 from multitrack.processes.access import access_process_by_id
 
@@ -39,7 +46,6 @@ OrganisationKind = Annotated[
 ]
 PartyKind = Annotated[Party.Kind, choices_schema(Party.Kind, "PartyKind")]
 
-_REAL_NAMES = "_multitrack_real_name_person_ids"
 _CONFLICTS = "_multitrack_visible_conflict_ids"
 
 
@@ -48,10 +54,7 @@ _CONFLICTS = "_multitrack_visible_conflict_ids"
 
 def may_see_real_name(request: HttpRequest, person_id: int) -> bool:
     """Whether the caller has need-to-know for this person's name and contact details."""
-    if not hasattr(request, _REAL_NAMES):
-        setattr(request, _REAL_NAMES, real_name_person_ids(user=caller(request)))
-    allowed: set[int] | None = getattr(request, _REAL_NAMES)
-    return allowed is None or person_id in allowed
+    return real_name_scope(request, user=caller(request)).allows(person_id)
 
 
 def may_see_conflict(request: HttpRequest, conflict_id: int) -> bool:
@@ -72,7 +75,12 @@ def _parties(request: HttpRequest, party_ids: list[int]) -> list[Party]:
 
 
 def _need_to_know(context: dict[str, Any], person: Person, value: Any) -> Any:
-    return value if may_see_real_name(context["request"], person.pk) else None
+    request = context["request"]
+    if not may_see_real_name(request, person.pk):
+        return None
+    if not person.is_forgotten:
+        real_names_shown(request, [person.pk], user=caller(request))
+    return value
 
 
 # Schemas.
@@ -131,30 +139,32 @@ class PersonOut(PersonRefOut):
 
 
 class PersonCreateIn(Schema):
-    process_id: int = Field(description="The process whose roster the person joins.")
-    pseudonym: str
-    display_name: str
+    process_id: Id = Field(description="The process whose roster the person joins.")
+    pseudonym: RequiredText = Field(max_length=100)
+    display_name: RequiredText = Field(max_length=200)
     aliases: list[str] = Field(default_factory=list)
     gender: Person.Gender = Person.Gender.UNDISCLOSED
     languages: list[str] = Field(default_factory=list)
-    country: str = Field("", description="ISO 3166-1 alpha-2 code in capitals, e.g. KE.")
-    email: str = ""
-    phone: str = ""
-    party_ids: list[int] = Field(default_factory=list)
+    country: str = Field(
+        "", max_length=2, description="ISO 3166-1 alpha-2 code in capitals, e.g. KE."
+    )
+    email: str = Field("", max_length=254)
+    phone: str = Field("", max_length=50)
+    party_ids: list[Id] = Field(default_factory=list)
 
 
 class PersonUpdateIn(Schema):
     """Only the fields sent are changed."""
 
-    pseudonym: str | None = None
-    display_name: str | None = None
-    aliases: list[str] | None = None
-    gender: Person.Gender | None = None
-    languages: list[str] | None = None
-    country: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    party_ids: list[int] | None = None
+    pseudonym: RequiredText = omittable(max_length=100)
+    display_name: RequiredText = omittable(max_length=200)
+    aliases: list[str] = omittable()
+    gender: Person.Gender = omittable()
+    languages: list[str] = omittable()
+    country: str = omittable(max_length=2)
+    email: str = omittable(max_length=254)
+    phone: str = omittable(max_length=50)
+    party_ids: list[Id] = omittable()
 
 
 class OrganisationOut(Schema):
@@ -173,10 +183,10 @@ class OrganisationOut(Schema):
 
 
 class OrganisationCreateIn(Schema):
-    name: str
+    name: RequiredText = Field(max_length=200)
     kind: OrganisationKind
-    country: str = ""
-    party_id: int | None = None
+    country: str = Field("", max_length=100)
+    party_id: Id | None = None
 
 
 class ConflictOut(Schema):
@@ -198,18 +208,18 @@ class ContestedTermOut(Schema):
 
 
 class ContestedTermIn(Schema):
-    term: str
-    neutral_wording: str
-    note: str = ""
+    term: RequiredText = Field(max_length=200)
+    neutral_wording: RequiredText = Field(max_length=200)
+    note: str = Field("", max_length=300)
 
 
 class ConflictCreateIn(Schema):
-    name: str
+    name: RequiredText = Field(max_length=200)
     summary: str = ""
 
 
 class PartyCreateIn(Schema):
-    name: str
+    name: RequiredText = Field(max_length=200)
     kind: PartyKind = Party.Kind.STATE
     is_minority: bool = False
 
@@ -225,7 +235,7 @@ class PartyCreateIn(Schema):
     tags=["people"],
 )
 @paginate(Pages)
-def person_list(request: HttpRequest, process_id: int | None = None) -> QuerySet[Person]:
+def person_list(request: HttpRequest, process_id: Id | None = None) -> QuerySet[Person]:
     user = caller(request)
     people = people_visible_to(user=user).prefetch_related("parties")
     if process_id is not None:
@@ -244,7 +254,7 @@ def person_list(request: HttpRequest, process_id: int | None = None) -> QuerySet
     summary="Read a person",
     tags=["people"],
 )
-def person_read(request: HttpRequest, person_id: int) -> Person:
+def person_read(request: HttpRequest, person_id: Id) -> Person:
     return access_person_by_id(caller(request), person_id)
 
 
@@ -277,7 +287,7 @@ def person_create(request: HttpRequest, payload: PersonCreateIn) -> Status[Perso
     summary="Change a person's details",
     tags=["people"],
 )
-def person_update(request: HttpRequest, person_id: int, payload: PersonUpdateIn) -> Person:
+def person_update(request: HttpRequest, person_id: Id, payload: PersonUpdateIn) -> Person:
     user = caller(request)
     person = access_person_by_id(user, person_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -313,7 +323,7 @@ def organisation_list(request: HttpRequest) -> QuerySet[Organisation]:
     summary="Read an organisation",
     tags=["organisations"],
 )
-def organisation_read(request: HttpRequest, organisation_id: int) -> Organisation:
+def organisation_read(request: HttpRequest, organisation_id: Id) -> Organisation:
     return access_organisation_by_id(caller(request), organisation_id)
 
 
@@ -360,7 +370,7 @@ def conflict_list(request: HttpRequest) -> QuerySet[Conflict]:
     summary="Read a conflict and its parties",
     tags=["conflicts"],
 )
-def conflict_read(request: HttpRequest, conflict_id: int) -> Conflict:
+def conflict_read(request: HttpRequest, conflict_id: Id) -> Conflict:
     return access_conflict_by_id(caller(request), conflict_id)
 
 
@@ -385,7 +395,7 @@ def conflict_create(request: HttpRequest, payload: ConflictCreateIn) -> Status[C
     summary="Add a party or community to a conflict",
     tags=["conflicts"],
 )
-def party_add(request: HttpRequest, conflict_id: int, payload: PartyCreateIn) -> Status[Party]:
+def party_add(request: HttpRequest, conflict_id: Id, payload: PartyCreateIn) -> Status[Party]:
     user = caller(request)
     conflict = access_conflict_by_id(user, conflict_id)
     party = services.party_add(
@@ -405,7 +415,7 @@ def party_add(request: HttpRequest, conflict_id: int, payload: PartyCreateIn) ->
     summary="List a conflict's contested terms and the neutral wording chosen for each",
     tags=["conflicts"],
 )
-def contested_term_list(request: HttpRequest, conflict_id: int) -> QuerySet[ContestedTerm]:
+def contested_term_list(request: HttpRequest, conflict_id: Id) -> QuerySet[ContestedTerm]:
     return access_conflict_by_id(caller(request), conflict_id).contested_terms.all()
 
 
@@ -417,7 +427,7 @@ def contested_term_list(request: HttpRequest, conflict_id: int) -> QuerySet[Cont
     tags=["conflicts"],
 )
 def contested_term_add(
-    request: HttpRequest, conflict_id: int, payload: ContestedTermIn
+    request: HttpRequest, conflict_id: Id, payload: ContestedTermIn
 ) -> Status[ContestedTerm]:
     user = caller(request)
     conflict = access_conflict_by_id(user, conflict_id)
@@ -438,7 +448,7 @@ def contested_term_add(
     summary="Take a term off a conflict's terminology list",
     tags=["conflicts"],
 )
-def contested_term_remove(request: HttpRequest, conflict_id: int, term_id: int) -> Status[None]:
+def contested_term_remove(request: HttpRequest, conflict_id: Id, term_id: Id) -> Status[None]:
     user = caller(request)
     conflict = access_conflict_by_id(user, conflict_id)
     contested = conflict.contested_terms.filter(pk=term_id).first()

@@ -243,7 +243,12 @@ def _create_people(*, actor: Any, plan: ImportPlan) -> list[Person]:
         person.full_clean(validate_unique=False)
         people.append(person)
     try:
-        return Person.objects.bulk_create(people)
+        # One save each, not bulk_create(): encrypted fields are sealed for the row's id, which
+        # exists only once the row does (docs/decisions/0003).
+        with transaction.atomic():
+            for person in people:
+                person.save()
+        return people
     except IntegrityError:
         raise ImportRejectedError(
             [ImportProblem("Someone else added one of these pseudonyms meanwhile; try again.")]
@@ -275,10 +280,7 @@ def _file_refusal(content: bytes, filename: str) -> str | None:
     limit = settings.MULTITRACK_IMPORT_MAX_BYTES
     save_as = "In the spreadsheet, use “Save as” and choose “CSV UTF-8”."
     if len(content) > limit:
-        return (
-            f"The file is larger than {_size(limit)}, the most one import accepts. "
-            "Split it into smaller files."
-        )
+        return too_large_message()
     if not filename.lower().endswith(".csv"):
         return f"The file must be a CSV file (its name ending in .csv). {save_as}"
     if content.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -286,6 +288,15 @@ def _file_refusal(content: bytes, filename: str) -> str | None:
     if content.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or b"\x00" in content:
         return f"This is not a CSV file but a spreadsheet or other binary file. {save_as}"
     return None
+
+
+def too_large_message() -> str:
+    """Why a file over MULTITRACK_IMPORT_MAX_BYTES is refused (also when it never arrived whole)."""
+    limit = settings.MULTITRACK_IMPORT_MAX_BYTES
+    return (
+        f"The file is larger than {_size(limit)}, the most one import accepts. "
+        "Split it into smaller files."
+    )
 
 
 def _size(byte_count: int) -> str:

@@ -14,7 +14,7 @@ from multitrack.accounts.access import processes_where
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.capacity import Capacity
 from multitrack.actors.countries import country_choices
-from multitrack.actors.models import Organisation, Party, Person
+from multitrack.actors.models import ForgetReason, Organisation, Party, Person
 from multitrack.actors.selectors import organisations_visible_to, parties_visible_to
 from multitrack.processes.models import Process
 from multitrack.processes.selectors import processes_visible_to
@@ -220,3 +220,42 @@ class ConflictContextForm(forms.Form):
 
     def clean_languages(self) -> list[str]:
         return [code.strip() for code in self.cleaned_data["languages"].split(",") if code.strip()]
+
+
+class PersonForgetForm(forms.Form):
+    """Confirm forgetting a person: why, and the pseudonym typed again (it cannot be undone)."""
+
+    reason = forms.ChoiceField(
+        choices=[(value, label) for value, label in ForgetReason.choices if value != "retention"]
+    )
+    drop_categories = forms.BooleanField(
+        required=False,
+        label="Also remove their gender, parties and stakeholder tags",
+        help_text="Kept by default so past measures (share of women, party balance, channels) "
+        "stay right; remove them if, with the name gone, they would still point to the person.",
+    )
+    also_remove = forms.CharField(
+        required=False,
+        label="Other words that name them",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Other words that name them in notes and texts (a surname used alone, a "
+        "nickname), one per line. Replaced too, and never stored.",
+    )
+    confirm = forms.CharField(
+        max_length=100, label="Type the pseudonym to confirm", help_text="This cannot be undone."
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.person = person
+        self.fields["confirm"].label = f"Type “{person.pseudonym}” to confirm"
+
+    def clean_confirm(self) -> str:
+        typed = self.cleaned_data["confirm"].strip()
+        if typed.casefold() != self.person.pseudonym.casefold():
+            raise ValidationError("Type the person's pseudonym exactly, to confirm.")
+        return typed
+
+    def clean_also_remove(self) -> list[str]:
+        lines = self.cleaned_data["also_remove"].splitlines()
+        return [line.strip() for line in lines if line.strip()]

@@ -30,9 +30,11 @@ from multitrack.actors.csv_import import (
     content_digest,
     people_import,
     people_import_plan,
+    too_large_message,
 )
 from multitrack.processes.access import access_process_by_id
 from multitrack.processes.models import Process
+from multitrack.web.uploads import upload_was_refused
 
 
 class PeopleImportForm(forms.Form):
@@ -78,6 +80,11 @@ def people_import_upload(request: HttpRequest, pk: int) -> HttpResponse:
     """Upload a CSV of people; if it is valid, keep it and show the preview."""
     process = _process_for_import(request, pk)
     is_post = request.method == "POST"
+    if is_post and upload_was_refused(request, "file"):
+        # Dropped while it arrived (far over any limit): say so, not "this field is required".
+        return _upload_page(
+            request, process, PeopleImportForm(), [ImportProblem(too_large_message())]
+        )
     form = PeopleImportForm(request.POST, request.FILES) if is_post else PeopleImportForm()
     if not is_post or not form.is_valid():
         return _upload_page(request, process, form, [])

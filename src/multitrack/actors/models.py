@@ -12,6 +12,12 @@ from django.urls import reverse
 
 from multitrack.actors.capacity import CAPACITY_PRECEDENCE, Capacity
 from multitrack.actors.countries import country_names, validate_country
+from multitrack.encrypted_fields import (
+    EncryptedCharField,
+    EncryptedEmailField,
+    EncryptedJSONField,
+    EncryptedModel,
+)
 
 
 class Conflict(models.Model):
@@ -122,7 +128,19 @@ class Organisation(models.Model):
         return reverse("organisation-detail", args=[self.pk])
 
 
-class Person(models.Model):
+FORGOTTEN_PREFIX = "Forgotten participant"
+
+
+class ForgetReason(models.TextChoices):
+    """Why a person was forgotten: a code, so no free text (which could name them) is kept."""
+
+    REQUEST = "request", "The person asked to be forgotten"
+    SAFETY = "safety", "Keeping the record puts the person at risk"
+    RETENTION = "retention", "The retention period of their processes ended"
+    ERROR = "error", "The person was recorded in error"
+
+
+class Person(EncryptedModel):
     """A person in the registry.
 
     The pseudonym is what everyone without need-to-know sees; the display name and contact
@@ -135,9 +153,10 @@ class Person(models.Model):
         NON_BINARY = "non_binary", "Non-binary"
         UNDISCLOSED = "undisclosed", "Not disclosed"
 
-    display_name = models.CharField(max_length=200)
+    # Encrypted at rest (docs/decisions/0003): the real name, aliases and contact details.
+    display_name = EncryptedCharField(max_length=200)
     pseudonym = models.CharField(max_length=100, unique=True)
-    aliases = models.JSONField(
+    aliases = EncryptedJSONField(
         default=list, blank=True, help_text="Other names the person is known by."
     )
     gender = models.CharField(max_length=20, choices=Gender.choices, default=Gender.UNDISCLOSED)
@@ -149,12 +168,18 @@ class Person(models.Model):
         help_text="ISO 3166-1 code, e.g. KE: its public holidays are checked before meetings.",
     )
     parties = models.ManyToManyField(Party, blank=True, related_name="people")
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
+    email = EncryptedEmailField(blank=True)
+    phone = EncryptedCharField(max_length=50, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set once, by actors.services.person_forget: the row is then a placeholder ("Forgotten
+    # participant 7") kept so attendance, counts and derived tracks stay right.
+    forgotten_at = models.DateTimeField(null=True, blank=True, editable=False)
+    forgotten_reason = models.CharField(
+        max_length=20, choices=ForgetReason.choices, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["pseudonym"]
@@ -166,6 +191,18 @@ class Person(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("person-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if not self.is_forgotten and (self.pseudonym or "").casefold().startswith(
+            FORGOTTEN_PREFIX.casefold()
+        ):
+            message = f"Pseudonyms starting “{FORGOTTEN_PREFIX}” are kept for placeholders."
+            raise ValidationError({"pseudonym": message})
+
+    @property
+    def is_forgotten(self) -> bool:
+        """Whether the person was forgotten: the row is a placeholder, never edited again."""
+        return self.forgotten_at is not None
 
     def capacity_on(self, date: datetime.date) -> Capacity | None:
         """The capacity this person holds on ``date``, from their affiliations (None if none)."""

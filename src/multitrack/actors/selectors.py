@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from multitrack.accounts.access import processes_where, roles_of
 from multitrack.accounts.permissions import Permission
 from multitrack.actors.models import Conflict, Organisation, Party, Person
+from multitrack.actors.names import fold
 
 
 def people_visible_to(*, user: Any) -> QuerySet[Person]:
@@ -85,13 +86,17 @@ def people_matching(*, user: Any, query: str = "", party_id: int | None = None) 
     user has need-to-know for; optionally only those in one party."""
     people = people_visible_to(user=user)
     if query:
-        matches = Q(pseudonym__icontains=query)
+        # Real names are encrypted at rest, so the database cannot search them: match the
+        # decrypted names here (ignoring case and accents), then narrow the query to those ids.
+        wanted = fold(query)
         allowed = real_name_person_ids(user=user)
-        if allowed is None:
-            matches |= Q(display_name__icontains=query)
-        elif allowed:
-            matches |= Q(display_name__icontains=query, pk__in=allowed)
-        people = people.filter(matches)
+        matching = [
+            person.pk
+            for person in people.only("pk", "pseudonym", "display_name")
+            if wanted in fold(person.pseudonym)
+            or ((allowed is None or person.pk in allowed) and wanted in fold(person.display_name))
+        ]
+        people = people.filter(pk__in=matching)
     if party_id is not None:
         # Only parties the user may see: filtering by a hidden party would reveal its members.
         people = people.filter(
@@ -101,11 +106,26 @@ def people_matching(*, user: Any, query: str = "", party_id: int | None = None) 
 
 
 def can_edit_person(*, user: Any, person: Person) -> bool:
-    """Whether the user may edit the person: EDIT_PEOPLE in a process the person is on."""
+    """Whether the user may edit the person: EDIT_PEOPLE in a process the person is on, and
+    the person was not forgotten."""
+    if person.is_forgotten:
+        return False  # a placeholder is never edited back into a person
     if getattr(user, "is_superuser", False):
         return True
     allowed = processes_where(user, Permission.EDIT_PEOPLE)
     return person.process_roles.filter(process_id__in=allowed).exists()
+
+
+def can_forget_person(*, user: Any, person: Person) -> bool:
+    """Whether the user may forget the person: a superuser, or someone who holds FORGET_PEOPLE
+    (conveners) in every process the person is on. Forgetting reaches all those processes'
+    records, so the convener of one process cannot erase what another relies on."""
+    if not getattr(user, "is_active", False):
+        return False
+    if user.is_superuser:
+        return True
+    process_ids = set(person.process_roles.values_list("process_id", flat=True))
+    return bool(process_ids) and process_ids <= processes_where(user, Permission.FORGET_PEOPLE)
 
 
 def can_add_to_registry(*, user: Any) -> bool:

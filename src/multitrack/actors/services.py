@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from multitrack.accounts.access import require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
+from multitrack.actors import forgetting
 from multitrack.actors.models import (
     Affiliation,
     Conflict,
     ContestedTerm,
+    ForgetReason,
     Organisation,
     Party,
     Person,
 )
-from multitrack.actors.selectors import can_add_to_registry, can_edit_conflict, can_edit_person
+from multitrack.actors.selectors import (
+    can_add_to_registry,
+    can_edit_conflict,
+    can_edit_person,
+    can_forget_person,
+)
 from multitrack.processes.models import Process, ProcessParticipant
 
 
@@ -195,3 +205,124 @@ def affiliation_remove(*, actor: Any, affiliation: Affiliation) -> None:
         raise PermissionDenied("Your role does not allow editing this person.")
     audit(actor=actor, action="actors.affiliation.removed", target=affiliation)
     affiliation.delete()
+
+
+# Forgetting -------------------------------------------------------------------------------
+
+
+def _forget_records(person: Person, *, reason: str, drop_categories: bool) -> dict[str, int]:
+    """Overwrite and unlink everything about ``person`` except free text; return the counts."""
+    from multitrack.practice.models import RelationshipTie, StakeholderTag, SurveyResponse
+    from multitrack.processes.models import FollowUp
+
+    counts: dict[str, int] = {}
+    frozen = forgetting.frozen_capacities(person)
+    for record, capacity in frozen:
+        if capacity:
+            record.capacity_override = capacity
+            record.save(update_fields=["capacity_override"])
+    counts["capacities_frozen"] = sum(1 for _, capacity in frozen if capacity)
+    counts["attendance"] = person.attendance.count()
+    counts["affiliations"] = person.affiliations.count()
+    person.affiliations.all().delete()
+    ties = RelationshipTie.objects.filter(Q(person=person) | Q(other=person))
+    counts["ties"] = ties.count()
+    ties.delete()
+    counts["survey_responses"] = SurveyResponse.objects.filter(respondent=person).update(
+        respondent=None
+    )
+    counts["follow_ups"] = FollowUp.objects.filter(owner=person).update(
+        owner=None, owner_note="forgotten participant"
+    )
+    if drop_categories:
+        counts["stakeholder_tags"] = StakeholderTag.objects.filter(person=person).delete()[0]
+        counts["parties"] = person.parties.count()
+        person.parties.clear()
+        person.gender = Person.Gender.UNDISCLOSED
+    placeholder = forgetting.placeholder_for(person)
+    person.display_name = placeholder
+    person.pseudonym = placeholder
+    person.aliases = []
+    person.email = ""
+    person.phone = ""
+    person.languages = []
+    person.country = ""
+    person.forgotten_at = timezone.now()
+    person.forgotten_reason = reason
+    person.full_clean()
+    person.save()
+    return counts
+
+
+@transaction.atomic
+def forget_people(
+    *,
+    actor: Any,
+    people: Sequence[Person],
+    reason: str,
+    drop_categories: bool = False,
+    also_remove: Sequence[str] = (),
+) -> list[Person]:
+    """Forget several people at once (one scan of the free text for all their names).
+
+    No permission check: callers check (``person_forget``) or are the operator's own commands
+    (``apply_retention``). Already forgotten people are left as they are. Audited per person and
+    process, with counts and the reason's code only: never a name.
+    """
+    if reason not in ForgetReason.values:
+        raise ValidationError({"reason": "Choose why the person is forgotten."})
+    people = [p for p in people if not p.is_forgotten]
+    if not people:
+        return []
+    names = [name for person in people for name in forgetting.names_of(person)]
+    names += [word.strip() for word in also_remove if word.strip()]
+    # Text first: a record scrubbed here may be deleted or unlinked below, never the reverse.
+    texts = forgetting.text_changes(names)
+    forgetting.apply_text_changes(texts)
+    for entry, cleaned in forgetting.admin_log_changes(names):
+        entry.object_repr = cleaned
+        entry.save(update_fields=["object_repr"])
+    for person in people:
+        process_ids = list(person.process_roles.values_list("process_id", flat=True))
+        counts = _forget_records(person, reason=reason, drop_categories=drop_categories)
+        detail = {"reason": reason, **counts}
+        if len(people) == 1:
+            detail["texts"] = len(texts)
+        for process in Process.objects.filter(pk__in=process_ids) or [None]:
+            audit(
+                actor=actor,
+                action="actors.person.forgotten",
+                target=person,
+                process=process,
+                detail=detail,
+            )
+    return people
+
+
+@transaction.atomic
+def person_forget(
+    *,
+    actor: Any,
+    person: Person,
+    reason: str,
+    drop_categories: bool = False,
+    also_remove: Sequence[str] = (),
+) -> Person:
+    """Forget a person everywhere, irreversibly (see ``actors.forgetting`` for the rules).
+
+    ``actor`` must be a superuser or hold FORGET_PEOPLE in every process the person is on;
+    ``None`` is the operator at the command line. Idempotent: a forgotten person is returned
+    unchanged. ``also_remove``: other words that name them (a surname used alone), replaced in
+    free text too and never stored.
+    """
+    if actor is not None and not can_forget_person(user=actor, person=person):
+        raise PermissionDenied("Only a convener of every process this person is in may do this.")
+    forget_people(
+        actor=actor,
+        people=[person],
+        reason=reason,
+        drop_categories=drop_categories,
+        also_remove=also_remove,
+    )
+    person.refresh_from_db()
+    return person

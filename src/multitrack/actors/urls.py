@@ -9,6 +9,7 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person-create"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person-edit"),
+    path("people/<int:pk>/forget/", views.person_forget, name="person-forget"),
     path(
         "people/<int:pk>/affiliations/add/",
         views.affiliation_add,

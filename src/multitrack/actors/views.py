@@ -23,6 +23,7 @@ from multitrack.actors.access import (
     access_organisation_by_id,
     access_person_by_id,
 )
+from multitrack.actors.forgetting import forget_plan
 from multitrack.actors.forms import (
     AffiliationForm,
     ConflictContextForm,
@@ -31,15 +32,18 @@ from multitrack.actors.forms import (
     OrganisationForm,
     PartyForm,
     PersonCreateForm,
+    PersonForgetForm,
     PersonForm,
     processes_where_user_edits_people,
     show_service_errors,
 )
 from multitrack.actors.models import Affiliation, ContestedTerm, Organisation, Person
+from multitrack.actors.real_name_log import real_names_shown
 from multitrack.actors.selectors import (
     can_add_to_registry,
     can_edit_conflict,
     can_edit_person,
+    can_forget_person,
     can_see_real_name,
     conflicts_visible_to,
     organisations_visible_to,
@@ -97,6 +101,7 @@ def _person_page(
     return {
         "person": person,
         "can_see_real_name": can_see_real_name(user=user, person=person),
+        "can_forget": can_forget_person(user=user, person=person) and not person.is_forgotten,
         "parties": person.parties.filter(pk__in=parties_visible_to(user=user)),
         "processes": processes_visible_to(user=user).filter(roster__person=person),
         "attendance": Attendance.objects.filter(
@@ -112,12 +117,17 @@ def _affiliations_context(
     request: HttpRequest, person: Person, form: AffiliationForm | None = None
 ) -> dict[str, Any]:
     is_editor = can_edit_person(user=request.user, person=person)
+    can_see_details = can_see_real_name(user=request.user, person=person)
+    if can_see_details and not person.is_forgotten:
+        # Every page with this section (the person's page, its htmx updates) shows the name,
+        # contact details, organisations and roles: the view is logged.
+        real_names_shown(request, [person.pk])
     return {
         "person": person,
         "affiliations": person.affiliations.select_related("organisation"),
         # Capacity and dates explain the tracks; the organisation and role could identify
         # whoever hides behind the pseudonym, so they are need-to-know.
-        "can_see_details": can_see_real_name(user=request.user, person=person),
+        "can_see_details": can_see_details,
         "can_edit": is_editor,
         "affiliation_form": form or (AffiliationForm(user=request.user) if is_editor else None),
     }
@@ -166,6 +176,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         and can_see_real_name(user=request.user, person=person)
     ):
         raise PermissionDenied("Your role does not allow editing this person.")
+    real_names_shown(request, [person.pk])  # the form holds their name and contact details
     visible_parties = parties_visible_to(user=request.user)
     initial = {
         field: getattr(person, field)
@@ -193,6 +204,32 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, "The changes were saved.")
             return redirect(person)
     return render(request, "actors/person_form.html", {"form": form, "person": person})
+
+
+@login_required
+@require_http_methods(GET_AND_POST)
+def person_forget(request: HttpRequest, pk: int) -> HttpResponse:
+    """Forget a person everywhere: the page lists what will change; a POST confirms.
+
+    Only a convener of every process the person is in (or a superuser) may do it.
+    """
+    person = access_person_by_id(request.user, pk)
+    if not can_forget_person(user=request.user, person=person):
+        raise PermissionDenied("Only a convener of every process this person is in may do this.")
+    form = PersonForgetForm(_posted(request), person=person)
+    if request.method == "POST" and not person.is_forgotten and form.is_valid():
+        data = form.cleaned_data
+        services.person_forget(
+            actor=request.user,
+            person=person,
+            reason=data["reason"],
+            drop_categories=data["drop_categories"],
+            also_remove=data["also_remove"],
+        )
+        messages.success(request, "The person was forgotten. Nothing that named them is left.")
+        return redirect(person)
+    context = {"person": person, "form": form, "plan": forget_plan(person)}
+    return render(request, "actors/person_forget.html", context)
 
 
 def _affiliations_response(

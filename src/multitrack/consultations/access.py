@@ -53,7 +53,12 @@ def access_consultation_by_key(public_key: str) -> Consultation:
 
 def cookie_name(consultation: Consultation, *, secure: bool) -> str:
     """The participant cookie of one consultation (``__Host-`` over HTTPS)."""
-    name = f"{COOKIE_PREFIX}{consultation.public_key}"
+    return cookie_name_for_key(consultation.public_key, secure=secure)
+
+
+def cookie_name_for_key(public_key: str, *, secure: bool) -> str:
+    """The participant cookie of the consultation with this link key."""
+    name = f"{COOKIE_PREFIX}{public_key}"
     return f"__Host-{name}" if secure else name
 
 
@@ -76,9 +81,7 @@ def access_participation(
 ) -> tuple[Consultation, Participant | None]:
     """The consultation behind a link and this browser's participant in it, in one query when
     the browser is known (the vote hot path); Http404 for an unknown link."""
-    secure = request.is_secure()
-    name = f"{COOKIE_PREFIX}{public_key}"
-    raw = request.COOKIES.get(f"__Host-{name}" if secure else name)
+    raw = request.COOKIES.get(cookie_name_for_key(public_key, secure=request.is_secure()))
     if raw and len(raw) <= 100:
         found = list(
             Participant.objects.filter(

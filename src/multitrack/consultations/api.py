@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Field, Router, Schema
 from ninja.utils import check_csrf
 
-from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, ErrorOut, caller
+from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, ErrorOut, Id, Number, caller
 from multitrack.accounts.permissions import Permission
 from multitrack.consultations import limits, selectors, services
 from multitrack.consultations.access import (
@@ -80,7 +80,7 @@ class ResultsOut(Schema):
 
 
 class ModerationIn(Schema):
-    numbers: list[int] = Field(..., min_length=1, max_length=500)
+    numbers: list[Number] = Field(..., min_length=1, max_length=500)
     decision: Literal["accept", "reject", "meta"]
     reason: str = Field("", max_length=200)
 
@@ -96,7 +96,7 @@ class NextOut(Schema):
 
 
 class VoteIn(Schema):
-    statement: int = Field(..., ge=1)
+    statement: Number
     value: Literal[-1, 0, 1] = Field(..., description="1 agree, -1 disagree, 0 pass")
 
 
@@ -116,6 +116,8 @@ class RateLimitedOut(Schema):
     retry_after: int
 
 
+INVITATION_ONLY = "This consultation is by invitation only. Open the personal link you were sent."
+
 PARTICIPANT_ERRORS: dict[int, Any] = {
     403: ErrorOut,
     404: ErrorOut,
@@ -124,18 +126,22 @@ PARTICIPANT_ERRORS: dict[int, Any] = {
 }
 
 
-@router.get("/", response=list[ConsultationOut], summary="Consultations you may see")
+@router.get(
+    "/",
+    response={200: list[ConsultationOut], 401: ErrorOut},
+    summary="Consultations you may see",
+)
 def list_consultations(request: HttpRequest) -> Any:
     return selectors.consultations_visible_to(user=caller(request))[:200]
 
 
 @router.get("/{consultation_id}", response={200: ConsultationOut, **READ_ERRORS})
-def get_consultation(request: HttpRequest, consultation_id: int) -> Any:
+def get_consultation(request: HttpRequest, consultation_id: Id) -> Any:
     return access_consultation_by_id(caller(request), consultation_id)
 
 
 @router.get("/{consultation_id}/results", response={200: ResultsOut, **READ_ERRORS, 403: ErrorOut})
-def get_results(request: HttpRequest, consultation_id: int) -> Any:
+def get_results(request: HttpRequest, consultation_id: Id) -> Any:
     """The latest stored map: groups, consensus, bridging (members with results access)."""
     found = selectors.results_of(access_results(caller(request), consultation_id))
     return {
@@ -158,7 +164,7 @@ def get_results(request: HttpRequest, consultation_id: int) -> Any:
     "/{consultation_id}/moderation",
     response={200: list[StatementOut], **READ_ERRORS, 403: ErrorOut},
 )
-def moderation_queue(request: HttpRequest, consultation_id: int, status: str = "pending") -> Any:
+def moderation_queue(request: HttpRequest, consultation_id: Id, status: str = "pending") -> Any:
     """Statements with a moderation status (moderators only)."""
     consultation = access_consultation_by_id(caller(request), consultation_id)
     require_in_consultation(caller(request), Permission.MODERATE_STATEMENTS, consultation)
@@ -168,7 +174,7 @@ def moderation_queue(request: HttpRequest, consultation_id: int, status: str = "
 
 
 @router.post("/{consultation_id}/moderation", response={200: ModerationOut, **WRITE_ERRORS})
-def moderate(request: HttpRequest, consultation_id: int, payload: ModerationIn) -> Any:
+def moderate(request: HttpRequest, consultation_id: Id, payload: ModerationIn) -> Any:
     """One decision for one or many statements."""
     consultation = access_consultation_by_id(caller(request), consultation_id)
     return {
@@ -203,6 +209,9 @@ def participant_next(request: HttpRequest, key: str) -> Any:
     """The next statement for this browser's participant."""
     consultation = access_consultation_by_key(key)
     participant = participant_from_request(request, consultation)
+    if participant is None and consultation.access == Consultation.Access.INVITED:
+        # As on the page: the link alone shows no statement of an invitation-only consultation.
+        raise PermissionDenied(INVITATION_ONLY)
     voted, total = selectors.participant_progress(participant, consultation)
     return {
         "statement": selectors.next_statement(consultation=consultation, participant=participant),

@@ -295,3 +295,20 @@ class OpinionMap(models.Model):
 
     def __str__(self) -> str:
         return f"Map of {self.consultation_id} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class RateCount(models.Model):
+    """A rate-limit counter: how many actions under ``key`` in the window ending at ``window_end``.
+
+    Counted with a single atomic upsert (``limits.hit``), so every web process shares the same
+    counts. On PostgreSQL the table is UNLOGGED: no write-ahead log, so counting costs no disk
+    flush; after a server crash the counters start again from zero, which only forgives a minute
+    of votes. Keys hold no address, only a keyed hash (see ``limits.address_hash``).
+    """
+
+    key = models.CharField(max_length=80, primary_key=True)
+    window_end = models.BigIntegerField(help_text="Unix time at which this count expires.")
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

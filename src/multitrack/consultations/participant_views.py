@@ -19,7 +19,7 @@ from multitrack.consultations import limits, selectors, services
 from multitrack.consultations.access import (
     access_consultation_by_key,
     access_participation,
-    cookie_name,
+    cookie_name_for_key,
     participant_from_request,
 )
 from multitrack.consultations.forms import StatementForm, VoteForm
@@ -32,9 +32,16 @@ def remember(
     response: HttpResponse, request: HttpRequest, consultation: Consultation, raw: str
 ) -> None:
     """Give the browser its participant secret (HttpOnly, SameSite=Lax, Secure over HTTPS)."""
+    remember_by_key(response, request, consultation.public_key, raw)
+
+
+def remember_by_key(
+    response: HttpResponse, request: HttpRequest, public_key: str, raw: str
+) -> None:
+    """:func:`remember`, knowing only the consultation's link key."""
     secure = request.is_secure()
     response.set_cookie(
-        cookie_name(consultation, secure=secure),
+        cookie_name_for_key(public_key, secure=secure),
         raw,
         max_age=int(COOKIE_AGE.total_seconds()),
         secure=secure,

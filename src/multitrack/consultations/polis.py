@@ -12,11 +12,13 @@ import csv
 import datetime
 import io
 import secrets
+import shutil
 import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -40,8 +42,8 @@ from multitrack.opinion.io import (
     read_export,
     write_votes_csv,
 )
+from multitrack.web.uploads import size_in_words
 
-MAX_ARCHIVE_BYTES = 50 * 1024 * 1024
 EXPORT_FILES = ("votes.csv", "comments.csv", "participants-votes.csv")
 _STATUS_OF = {
     1: Statement.Status.ACCEPTED,
@@ -59,10 +61,24 @@ def _milliseconds(moment: datetime.datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
+def too_large_message() -> str:
+    """Why a Pol.is export over MULTITRACK_POLIS_IMPORT_MAX_BYTES is refused."""
+    limit = size_in_words(settings.MULTITRACK_POLIS_IMPORT_MAX_BYTES)
+    return f"The file is larger than {limit}, the most one Pol.is import accepts."
+
+
 def unpack_upload(
     folder: Path, *, archive: Any = None, files: dict[str, Any] | None = None
 ) -> None:
-    """Write an uploaded .zip (only the known CSVs, size-checked) or single CSVs into ``folder``."""
+    """Write an uploaded .zip (only the known CSVs, size-checked) or single CSVs into ``folder``.
+
+    Each file, and each CSV inside a .zip, may hold at most MULTITRACK_POLIS_IMPORT_MAX_BYTES;
+    they are copied in pieces, never read whole into memory.
+    """
+    limit = settings.MULTITRACK_POLIS_IMPORT_MAX_BYTES
+    uploads = [archive, *(files or {}).values()]
+    if any(upload is not None and (upload.size or 0) > limit for upload in uploads):
+        raise ValidationError(too_large_message())
     if archive is not None:
         try:
             with zipfile.ZipFile(archive) as bundle:
@@ -70,14 +86,21 @@ def unpack_upload(
                     name = Path(info.filename).name
                     if name not in EXPORT_FILES or info.is_dir():
                         continue
-                    if info.file_size > MAX_ARCHIVE_BYTES:
-                        raise ValidationError(f"{name} is too large to import.")
-                    (folder / name).write_bytes(bundle.read(info))
-        except zipfile.BadZipFile:
-            raise ValidationError("This file is not a .zip archive.") from None
+                    if info.file_size > limit:
+                        raise ValidationError(
+                            f"{name} in the .zip is larger than {size_in_words(limit)}, the most "
+                            "one Pol.is import accepts."
+                        )
+                    # zipfile stops at the declared size and checks the CRC: no bomb gets past.
+                    with bundle.open(info) as source, (folder / name).open("wb") as out:
+                        shutil.copyfileobj(source, out, 1024 * 1024)
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError):
+            raise ValidationError("This file is not a .zip archive that can be read.") from None
     for name, upload in (files or {}).items():
         if upload is not None and name in EXPORT_FILES:
-            (folder / name).write_bytes(upload.read())
+            with (folder / name).open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
 
 
 def _history(path: Path) -> list[tuple[int, int | str, int | str, int]]:

@@ -7,30 +7,34 @@ recorded in the append-only :class:`VoteRecord` history, which is their audit tr
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import functools
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Max, Q
 from django.http import Http404
 from django.utils import timezone
 
 from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
-from multitrack.consultations import maps, rules
+from multitrack.consultations import limits, maps, rules
 from multitrack.consultations.access import require_in_consultation
 from multitrack.consultations.models import (
     Consultation,
     Invitation,
     OpinionMap,
     Participant,
+    RateCount,
     Statement,
     Vote,
     VoteRecord,
@@ -185,52 +189,69 @@ def invitations_create(*, actor: Any, consultation: Consultation, count: int) ->
 
 _ISSUE_NUMBERS_SQL = (
     "UPDATE {table} SET last_participant_number = last_participant_number + %s "
-    "WHERE id = %s RETURNING last_participant_number"
+    "WHERE public_key = %s{joinable} RETURNING last_participant_number"
+)
+# Only a consultation an anonymous newcomer may join: open now, to anyone with the link.
+_JOINABLE_SQL = (
+    " AND access = 'link' AND (opens_at IS NULL OR opens_at <= now())"
+    " AND (closes_at IS NULL OR closes_at > now())"
 )
 # During a flood of newcomers a process takes participant numbers a block at a time, so the
 # consultation's row is updated once per block: every vote's foreign-key checks share-lock
 # that row, and PostgreSQL spent most of a newcomer's time on those locks when it was also
 # updated for every newcomer (measured with bench/load_votes.py). Numbers stay unique; a
 # block not used up when the process ends leaves a gap, as a failed insert always could.
+# Blocks are kept by the consultation's link key, which the vote endpoint has before any query.
 FLOOD_BLOCK = 16
 FLOOD_SECONDS = 1.0
-_blocks: dict[int, tuple[int, int, float]] = {}  # consultation id: next, last, taken at
+_blocks: dict[str, tuple[int, int, float]] = {}  # public key: next, last, taken at
 _blocks_lock = threading.Lock()
 
 
-def _issue_participant_number(consultation: Consultation) -> int:
-    """The next participant number: one short row update, or one per block during a flood."""
+def participant_number_issue(public_key: str, *, joinable: bool = False) -> int | None:
+    """The next participant number of the consultation with this link key (None: no such one).
+
+    With ``joinable``, None too when an anonymous newcomer may not join it now (invited only,
+    not open), so refused newcomers write nothing. One short row update, or one per block
+    during a flood.
+    """
     if connection.vendor == "postgresql":
         if connection.in_atomic_block:
-            return _take_numbers(consultation.pk, 1)
+            return _take_numbers(public_key, 1, joinable=joinable)
         with _blocks_lock:
-            following, last, taken_at = _blocks.get(consultation.pk, (1, 0, -FLOOD_SECONDS))
+            following, last, taken_at = _blocks.get(public_key, (1, 0, -FLOOD_SECONDS))
             now = time.monotonic()
             if following <= last:
-                _blocks[consultation.pk] = (following + 1, last, taken_at)
+                _blocks[public_key] = (following + 1, last, taken_at)
                 return following
             size = FLOOD_BLOCK if now - taken_at < FLOOD_SECONDS else 1
-            last = _take_numbers(consultation.pk, size)
-            _blocks[consultation.pk] = (last - size + 2, last, now)
-            return last - size + 1
+            taken = _take_numbers(public_key, size, joinable=joinable)
+            if taken is None:
+                return None
+            _blocks[public_key] = (taken - size + 2, taken, now)
+            return taken - size + 1
     with transaction.atomic():
-        _lock(consultation)
-        Consultation.objects.filter(pk=consultation.pk).update(
-            last_participant_number=F("last_participant_number") + 1
-        )
-        return int(
-            Consultation.objects.values_list("last_participant_number", flat=True).get(
-                pk=consultation.pk
+        consultations = Consultation.objects.select_for_update().filter(public_key=public_key)
+        if joinable:
+            moment = timezone.now()
+            consultations = consultations.filter(
+                Q(opens_at__isnull=True) | Q(opens_at__lte=moment),
+                Q(closes_at__isnull=True) | Q(closes_at__gt=moment),
+                access=Consultation.Access.LINK,
             )
-        )
+        if not consultations.update(last_participant_number=F("last_participant_number") + 1):
+            return None
+        return int(consultations.values_list("last_participant_number", flat=True).get())
 
 
-def _take_numbers(consultation_id: int, count: int) -> int:
+def _take_numbers(public_key: str, count: int, *, joinable: bool = False) -> int | None:
     """Advance the consultation's participant counter by ``count``; the last number taken."""
-    sql = _ISSUE_NUMBERS_SQL.format(table=Consultation._meta.db_table)
+    sql = _ISSUE_NUMBERS_SQL.format(
+        table=Consultation._meta.db_table, joinable=_JOINABLE_SQL if joinable else ""
+    )
     with connection.cursor() as cursor:
         if connection.in_atomic_block:
-            cursor.execute(sql, [count, consultation_id])
+            cursor.execute(sql, [count, public_key])
             row = cursor.fetchone()
         else:
             # The row lock would otherwise be held until the WAL is flushed, which lets only
@@ -240,18 +261,27 @@ def _take_numbers(consultation_id: int, count: int) -> int:
             # leaves a gap in the numbers.
             with transaction.atomic():
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
-                cursor.execute(sql, [count, consultation_id])
+                cursor.execute(sql, [count, public_key])
                 row = cursor.fetchone()
-    return int(row[0])
+    return None if row is None else int(row[0])
+
+
+def participant_secret() -> tuple[str, str]:
+    """A new browser secret for a participant and its hash (only the hash is stored)."""
+    raw = secrets.token_urlsafe(32)
+    return raw, hash_secret(raw)
 
 
 def _participant_create(consultation: Consultation, origin: str) -> tuple[Participant, str]:
-    raw = secrets.token_urlsafe(32)
+    raw, key_hash = participant_secret()
+    number = participant_number_issue(consultation.public_key)
+    if number is None:
+        raise Http404("No such consultation.")
     participant = Participant.objects.create(
         consultation=consultation,
-        number=_issue_participant_number(consultation),
+        number=number,
         origin=origin,
-        key_hash=hash_secret(raw),
+        key_hash=key_hash,
     )
     return participant, raw
 
@@ -384,59 +414,236 @@ def vote_cast_by_number(*, participant: Participant, number: int, value: int) ->
     map_request(consultation_id=consultation.pk)
 
 
-_KEYED_VOTE_SQL = """
-WITH target AS (
+# The vote endpoint's statement on PostgreSQL: count the vote against both rate limits, and
+# only when both allow it, find the participant (by the hash of its browser secret) in the
+# consultation of the link, check every rule of vote_cast, append the record, set the effective
+# vote and mark the map stale. One round trip, atomic; the counters are committed with it.
+_COUNTED_VOTE_SQL = """
+WITH hits AS (
+    INSERT INTO {rate} AS r (key, window_end, count)
+    VALUES (%(address_counter)s, %(window_end)s, 1), (%(participant_counter)s, %(window_end)s, 1)
+    ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN excluded.window_end > r.window_end THEN 1 ELSE r.count + 1 END,
+        window_end = CASE WHEN excluded.window_end > r.window_end
+                          THEN excluded.window_end ELSE r.window_end END
+    RETURNING key, count, window_end
+), counted AS (
+    SELECT max(count) FILTER (WHERE key = %(address_counter)s) AS by_address,
+           max(count) FILTER (WHERE key = %(participant_counter)s) AS by_participant,
+           max(window_end) AS window_end
+    FROM hits
+), target AS (
     SELECT c.id AS consultation_id, p.id AS participant_id, p.origin, s.id AS statement_id
-    FROM {participant} p
+    FROM counted
+    CROSS JOIN {participant} p
     JOIN {consultation} c ON c.id = p.consultation_id
     JOIN {statement} s ON s.consultation_id = c.id AND s.number = %(number)s
-    WHERE p.key_hash = %(key_hash)s AND c.public_key = %(public_key)s
+    WHERE p.key_hash = %(key_hash)s
+      AND (c.access = 'link' OR p.origin <> 'anonymous')
+      AND counted.by_address <= %(address_limit)s
+      AND counted.by_participant <= %(participant_limit)s
+      AND c.public_key = %(public_key)s
       AND (c.opens_at IS NULL OR c.opens_at <= %(now)s)
       AND (c.closes_at IS NULL OR c.closes_at > %(now)s)
-      AND (c.access = 'link' OR p.origin <> 'anonymous')
       AND (s.status = 'accepted' OR (s.status = 'pending' AND c.moderation = 'post'))
 ), record AS (
     INSERT INTO {record} (consultation_id, participant_id, statement_id, value, origin, cast_at)
     SELECT consultation_id, participant_id, statement_id, %(value)s, origin, %(now)s FROM target
     RETURNING consultation_id, participant_id, statement_id
+), vote AS (
+    INSERT INTO {vote} (consultation_id, participant_id, statement_id, value, cast_at)
+    SELECT consultation_id, participant_id, statement_id, %(value)s, %(now)s FROM record
+    ON CONFLICT (participant_id, statement_id)
+    DO UPDATE SET value = EXCLUDED.value, cast_at = EXCLUDED.cast_at
+    RETURNING consultation_id
+), stale AS (
+    UPDATE {consultation} SET map_requested_at = %(now)s
+    WHERE id = (SELECT consultation_id FROM vote)
+      AND (map_requested_at IS NULL OR map_requested_at < %(lost_before)s)
+    RETURNING id
 )
-INSERT INTO {vote} (consultation_id, participant_id, statement_id, value, cast_at)
-SELECT consultation_id, participant_id, statement_id, %(value)s, %(now)s FROM record
-ON CONFLICT (participant_id, statement_id)
-DO UPDATE SET value = EXCLUDED.value, cast_at = EXCLUDED.cast_at
-RETURNING consultation_id
+SELECT by_address, by_participant, window_end,
+       (SELECT consultation_id FROM vote), EXISTS (SELECT FROM stale)
+FROM counted
 """
+# A newcomer's first vote: the same, and the anonymous participant is created with it (only
+# when the vote is stored, so a refused first vote leaves no participant behind).
+_COUNTED_FIRST_VOTE_SQL = """
+WITH hits AS (
+    INSERT INTO {rate} AS r (key, window_end, count)
+    VALUES (%(address_counter)s, %(window_end)s, 1), (%(participant_counter)s, %(window_end)s, 1)
+    ON CONFLICT (key) DO UPDATE SET
+        count = CASE WHEN excluded.window_end > r.window_end THEN 1 ELSE r.count + 1 END,
+        window_end = CASE WHEN excluded.window_end > r.window_end
+                          THEN excluded.window_end ELSE r.window_end END
+    RETURNING key, count, window_end
+), counted AS (
+    SELECT max(count) FILTER (WHERE key = %(address_counter)s) AS by_address,
+           max(count) FILTER (WHERE key = %(participant_counter)s) AS by_participant,
+           max(window_end) AS window_end
+    FROM hits
+), target AS (
+    SELECT c.id AS consultation_id, s.id AS statement_id
+    FROM counted
+    CROSS JOIN {consultation} c
+    JOIN {statement} s ON s.consultation_id = c.id AND s.number = %(number)s
+    WHERE c.access = 'link'
+      AND counted.by_address <= %(address_limit)s
+      AND counted.by_participant <= %(participant_limit)s
+      AND c.public_key = %(public_key)s
+      AND (c.opens_at IS NULL OR c.opens_at <= %(now)s)
+      AND (c.closes_at IS NULL OR c.closes_at > %(now)s)
+      AND (s.status = 'accepted' OR (s.status = 'pending' AND c.moderation = 'post'))
+), joined AS (
+    INSERT INTO {participant} (consultation_id, number, origin, key_hash, created_at)
+    SELECT consultation_id, %(participant_number)s, 'anonymous', %(key_hash)s, %(now)s
+    FROM target
+    RETURNING id, consultation_id
+), record AS (
+    INSERT INTO {record} (consultation_id, participant_id, statement_id, value, origin, cast_at)
+    SELECT joined.consultation_id, joined.id, target.statement_id, %(value)s, 'anonymous',
+           %(now)s
+    FROM joined CROSS JOIN target
+    RETURNING consultation_id, participant_id, statement_id
+), vote AS (
+    INSERT INTO {vote} (consultation_id, participant_id, statement_id, value, cast_at)
+    SELECT consultation_id, participant_id, statement_id, %(value)s, %(now)s FROM record
+    ON CONFLICT (participant_id, statement_id)
+    DO UPDATE SET value = EXCLUDED.value, cast_at = EXCLUDED.cast_at
+    RETURNING consultation_id
+), stale AS (
+    UPDATE {consultation} SET map_requested_at = %(now)s
+    WHERE id = (SELECT consultation_id FROM vote)
+      AND (map_requested_at IS NULL OR map_requested_at < %(lost_before)s)
+    RETURNING id
+)
+SELECT by_address, by_participant, window_end,
+       (SELECT consultation_id FROM vote), EXISTS (SELECT FROM stale)
+FROM counted
+"""
+# A map request older than this was lost (its task failed, or queueing it failed after the
+# vote was stored): the next vote renews it instead of waiting for it forever.
+MAP_REQUEST_LOST_SECONDS = 15 * 60
 
 
-def vote_cast_by_key(*, public_key: str, key_hash: str, number: int, value: int) -> int | None:
-    """Vote as the participant whose secret has this hash, in one statement (PostgreSQL only).
+@dataclass(frozen=True)
+class CountedVote:
+    """What the vote endpoint's statement did: the counts, and the vote if it was stored."""
 
-    The statement finds the participant in the consultation of the link, and votes only when
-    every rule of :func:`vote_cast` holds (consultation open, invited-only respected, statement
-    votable); then it appends the record and sets the effective vote, atomically. Returns the
-    consultation's id, or None when nothing was stored: the caller then takes the ordinary
-    path (:func:`vote_cast_by_number`), which says why. The vote endpoint's hot path.
+    by_address: int
+    by_participant: int
+    window_end: int
+    consultation_id: int | None  # None: nothing stored (over a limit, or a rule refused it)
+
+
+@functools.cache
+def _preparing_cursor() -> Any:
+    """psycopg's server-binding cursor, with every statement prepared on its connection."""
+    from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+        ServerBindingCursor,
+    )
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+            options.setdefault("prepare", True)
+            return super().execute(query, params, **options)
+
+    return PreparingCursor
+
+
+def _prepared_row(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Run one prepared statement with parameters bound by the server, and return its row.
+
+    Django binds parameters on the client and leaves psycopg's statement preparation off, so
+    PostgreSQL parses and plans every statement afresh: for the vote statement that was half
+    of the database's work. Prepared once per connection, PostgreSQL keeps its plan (this
+    needs persistent connections, DATABASE_CONN_MAX_AGE, and no transaction-mode pgbouncer
+    older than 1.21). Django's cursor wrapper still logs the query and translates errors.
+    """
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _preparing_cursor()(connection.connection)
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return None if row is None else tuple(row)
+
+
+def vote_cast_counted(
+    *,
+    public_key: str,
+    key_hash: str,
+    number: int,
+    value: int,
+    address_counter: str,
+    participant_counter: str,
+    participant_number: int | None = None,
+) -> CountedVote:
+    """Count a vote against the rate limits and store it if they and every rule allow it.
+
+    PostgreSQL only: the vote endpoint's hot path, one statement. ``key_hash`` is the hash of
+    the browser's secret; with ``participant_number`` the statement also creates that
+    participant (a newcomer on a link consultation). When nothing is stored and no limit was
+    passed, the caller takes the ordinary path, which says why. A vote that makes the map
+    stale queues its recompute.
     """
     if value not in (-1, 0, 1):
         raise ValidationError({"value": "A vote is agree (1), disagree (-1) or pass (0)."})
-    sql = _KEYED_VOTE_SQL.format(
+    template = _COUNTED_VOTE_SQL if participant_number is None else _COUNTED_FIRST_VOTE_SQL
+    sql = template.format(
+        rate=RateCount._meta.db_table,
         participant=Participant._meta.db_table,
         consultation=Consultation._meta.db_table,
         statement=Statement._meta.db_table,
         record=VoteRecord._meta.db_table,
         vote=Vote._meta.db_table,
     )
+    now = timezone.now()
     params: dict[str, Any] = {
+        "address_counter": address_counter,
+        "participant_counter": participant_counter,
+        "window_end": limits.window_end(limits.VOTE_WINDOW_SECONDS, now.timestamp()),
+        "address_limit": settings.MULTITRACK_VOTES_PER_ADDRESS_PER_MINUTE,
+        "participant_limit": settings.MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE,
         "public_key": public_key,
         "key_hash": key_hash,
         "number": number,
         "value": value,
-        "now": timezone.now(),
+        "now": now,
+        "lost_before": now - datetime.timedelta(seconds=MAP_REQUEST_LOST_SECONDS),
     }
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        stored = cursor.fetchone()
-    return None if stored is None else int(stored[0])
+    if participant_number is not None:
+        params["participant_number"] = participant_number
+    row = _prepared_row(sql, params)
+    if row is None:  # pragma: no cover  (the statement always returns its one row)
+        raise RuntimeError("The vote statement returned no row.")
+    by_address, by_participant, end, consultation_id, stale = row
+    counted = CountedVote(
+        by_address=int(by_address),
+        by_participant=int(by_participant),
+        window_end=int(end),
+        consultation_id=None if consultation_id is None else int(consultation_id),
+    )
+    if counted.consultation_id is not None and stale:
+        _queue_map(consultation_id=counted.consultation_id)
+    return counted
+
+
+def vote_check(*, consultation: Consultation, number: int, participant: Participant | None) -> None:
+    """Raise why this vote cannot be stored (Http404 or ValidationError); None when it can.
+
+    Checked before a newcomer is created, so a refused first vote makes no participant.
+    """
+    if participant is None:
+        if consultation.access != Consultation.Access.LINK:
+            raise ValidationError("This consultation is by invitation only.")
+        if not consultation.is_open():
+            raise ValidationError("This consultation is not open for votes.")
+    else:
+        _check_vote(participant, 0)
+    if not is_votable(_statement_by_number(consultation, number), consultation):
+        raise ValidationError({"statement": "This statement cannot be voted on."})
 
 
 def _statement_by_number(consultation: Consultation, number: int) -> Statement:
@@ -576,70 +783,141 @@ def statements_moderate(
 
 
 def map_request(*, consultation_id: int, delay_seconds: int | None = None) -> bool:
-    """Queue a recompute unless one is already waiting; True when one was queued.
+    """Mark the consultation's map stale and queue a recompute, unless one is already waiting.
 
-    A cache key keeps a burst of votes from touching the consultation row; the row's
-    ``map_requested_at`` makes it one queued fit per consultation across processes.
+    True when one was queued. The mark (``map_requested_at``) makes it one queued fit per
+    consultation across processes: a vote while one is waiting only reads the mark, and the
+    worker clears it when the fit starts. The vote endpoint sets the same mark inside its
+    vote statement (:func:`vote_cast_counted`).
+    """
+    now = timezone.now()
+    lost_before = now - datetime.timedelta(seconds=MAP_REQUEST_LOST_SECONDS)
+    updated = (
+        Consultation.objects.filter(pk=consultation_id)
+        .filter(Q(map_requested_at__isnull=True) | Q(map_requested_at__lt=lost_before))
+        .update(map_requested_at=now)
+    )
+    if not updated:
+        return False
+    _queue_map(consultation_id=consultation_id, delay_seconds=delay_seconds)
+    return True
+
+
+def _queue_map(*, consultation_id: int, delay_seconds: int | None = None) -> None:
+    """Queue the recompute of a map just marked stale, after the debounce.
+
+    A failure to queue is logged, not raised: the vote that marked the map is stored already,
+    and the mark stays, so the worker's start-up recovery or a vote after
+    MAP_REQUEST_LOST_SECONDS queues it again.
     """
     from multitrack.consultations.tasks import enqueue_recompute
 
     debounce = settings.MULTITRACK_MAP_DEBOUNCE_SECONDS if delay_seconds is None else delay_seconds
-    if debounce > 0 and not cache.add(
-        f"consultations:map-requested:{consultation_id}", 1, debounce
-    ):
-        return False
-    updated = Consultation.objects.filter(pk=consultation_id, map_requested_at__isnull=True).update(
-        map_requested_at=timezone.now()
-    )
-    if not updated:
-        return False
-    enqueue_recompute(consultation_id=consultation_id, delay_seconds=debounce)
-    return True
+    try:
+        enqueue_recompute(consultation_id=consultation_id, delay_seconds=debounce)
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+        logger.warning("consultation %s: the map recompute could not be queued", consultation_id)
 
 
 def map_recompute(*, consultation_id: int) -> OpinionMap | None:
-    """Fit the opinion map on the current effective votes and store it (the worker's job)."""
-    Consultation.objects.filter(pk=consultation_id).update(map_requested_at=None)
-    consultation = Consultation.objects.filter(pk=consultation_id).first()
-    if consultation is None:
-        return None
-    started = time.monotonic()
-    votes = list(
-        Vote.objects.filter(consultation=consultation).values_list(
-            "participant__number", "statement__number", "value", "cast_at"
+    """Fit the opinion map on the current effective votes and store it (the worker's job).
+
+    Votes from the moment the fit starts mark the map stale again, so none is missed. The
+    inputs are read in one snapshot and the result is written by one insert: a worker stopped
+    at any point leaves the previous map as it was, never half of a new one. On PostgreSQL an
+    advisory lock held for the whole fit lets only one worker fit a consultation at a time,
+    and shows the start-up recovery which fits are still alive (``tasks.recover_maps``).
+    """
+    with map_fit_lock(consultation_id):
+        Consultation.objects.filter(pk=consultation_id).update(map_requested_at=None)
+        started = time.monotonic()
+        own_transaction = not connection.in_atomic_block
+        with transaction.atomic():
+            if connection.vendor == "postgresql" and own_transaction:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            consultation = Consultation.objects.filter(pk=consultation_id).first()
+            if consultation is None:
+                return None
+            votes = list(
+                Vote.objects.filter(consultation=consultation).values_list(
+                    "participant__number", "statement__number", "value", "cast_at"
+                )
+            )
+            statuses = list(consultation.statements.values_list("number", "status", "is_meta"))
+            previous = latest_map(consultation)
+        if not votes:
+            return None
+        random_state = consultation.pk
+        fitted = maps.fit(
+            participants=(v[0] for v in votes),
+            statements=(v[1] for v in votes),
+            values=(v[2] for v in votes),
+            rejected=[n for n, status, _ in statuses if status == Statement.Status.REJECTED],
+            meta=[n for n, _, is_meta in statuses if is_meta],
+            previous=previous.state if previous else None,
+            random_state=random_state,
         )
-    )
-    if not votes:
-        return None
-    statuses = consultation.statements.values_list("number", "status", "is_meta")
-    previous = latest_map(consultation)
-    random_state = consultation.pk
-    fitted = maps.fit(
-        participants=(v[0] for v in votes),
-        statements=(v[1] for v in votes),
-        values=(v[2] for v in votes),
-        rejected=[n for n, status, _ in statuses if status == Statement.Status.REJECTED],
-        meta=[n for n, _, is_meta in statuses if is_meta],
-        previous=previous.state if previous else None,
-        random_state=random_state,
-    )
-    stored = OpinionMap.objects.create(
-        consultation=consultation,
-        engine_version=fitted.engine_version,
-        random_state=random_state,
-        n_participants=fitted.n_participants,
-        n_statements=fitted.n_statements,
-        n_votes=fitted.n_votes,
-        last_vote_at=max(v[3] for v in votes),
-        duration_ms=int((time.monotonic() - started) * 1000),
-        result=fitted.result,
-        state=fitted.state,
-        warm_start_from=previous,
-    )
+        stored = OpinionMap.objects.create(
+            consultation=consultation,
+            engine_version=fitted.engine_version,
+            random_state=random_state,
+            n_participants=fitted.n_participants,
+            n_statements=fitted.n_statements,
+            n_votes=fitted.n_votes,
+            last_vote_at=max(v[3] for v in votes),
+            duration_ms=int((time.monotonic() - started) * 1000),
+            result=fitted.result,
+            state=fitted.state,
+            warm_start_from=previous,
+        )
     logger.info(
         "consultation %s map recomputed: %s votes in %s ms",
         consultation.pk,
         fitted.n_votes,
         stored.duration_ms,
     )
+    limits.prune_rate_counts()
     return stored
+
+
+# Advisory lock keys of map fits: (this namespace, the consultation's id).
+MAP_FIT_LOCK_NAMESPACE = 0x4D544D50  # "MTMP"
+
+
+def _lock_key(consultation_id: int) -> int:
+    return consultation_id % 2**31
+
+
+@contextlib.contextmanager
+def map_fit_lock(consultation_id: int) -> Iterator[None]:
+    """Hold the consultation's map-fit lock (PostgreSQL; a no-op elsewhere) while fitting.
+
+    A session-level advisory lock: it is released when the fit ends, and by PostgreSQL itself
+    when the worker's connection dies, whatever killed the worker.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    key = [MAP_FIT_LOCK_NAMESPACE, _lock_key(consultation_id)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+        except DatabaseError:
+            pass  # the connection is gone, and the lock with it
+
+
+def map_fit_running(consultation_id: int) -> bool:
+    """Whether some live worker holds the consultation's map-fit lock (PostgreSQL only)."""
+    key = [MAP_FIT_LOCK_NAMESPACE, _lock_key(consultation_id)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", key)
+        (free,) = cursor.fetchone()
+    return not free

@@ -32,6 +32,7 @@ from multitrack.consultations.forms import (
 from multitrack.consultations.models import Consultation, Statement
 from multitrack.processes.access import access_process_by_id
 from multitrack.web.csv_safety import safe_writer
+from multitrack.web.uploads import upload_was_refused
 
 
 def _errors(error: ValidationError) -> str:
@@ -323,6 +324,9 @@ def polis_import(request: HttpRequest, pk: int) -> HttpResponse:
     """Load a Pol.is export into this (empty) consultation."""
     consultation = access_consultation_by_id(request.user, pk)
     require_in_consultation(request.user, Permission.RUN_CONSULTATIONS, consultation)
+    if any(upload_was_refused(request, field) for field in ("archive", "votes", "comments")):
+        messages.error(request, polis.too_large_message())
+        return redirect(consultation)
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.non_field_errors()) or "Bad file.")

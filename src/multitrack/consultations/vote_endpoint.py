@@ -7,10 +7,12 @@ answers it itself; the django-ninja operation of the same URL stays for the API 
 calls :func:`vote_respond` too, so both give the same answers.
 
 What it checks, in order: the CSRF token (Django's own ``CsrfViewMiddleware`` check: Origin,
-Referer over HTTPS, the token), the body, the per-address and per-participant limits (cache
-only; the address as a keyed hash), then the vote itself. A known browser votes in one SQL
-statement on PostgreSQL (:func:`services.vote_cast_by_key`); a new browser, a refused vote
-or another database takes the ordinary path, which says why a vote was refused.
+Referer over HTTPS, the token), the body, then the per-address and per-participant limits and
+the vote itself. On PostgreSQL those are one SQL statement (:func:`services.vote_cast_counted`:
+count against both limits, check every rule, append the record, set the effective vote, mark
+the map stale), and a new browser becomes a participant in the same statement. A vote that
+statement did not store, a stale cookie, or another database takes the ordinary path, which
+says why a vote was refused; the limits are never counted twice for one request.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from django.urls import reverse
 from ninja.utils import check_csrf
 
 from multitrack.consultations import limits, services
-from multitrack.consultations.access import COOKIE_PREFIX, access_participation
+from multitrack.consultations.access import access_participation, cookie_name_for_key
 from multitrack.consultations.models import hash_secret
-from multitrack.consultations.participant_views import participant_or_join, remember
+from multitrack.consultations.participant_views import remember_by_key
 
 MAX_BODY_BYTES = 1024
 CSRF_FAILED = "CSRF check failed: load the consultation page first."
@@ -95,33 +97,81 @@ def vote_respond(request: HttpRequest, key: str) -> HttpResponse:
     if isinstance(parsed, HttpResponse):
         return parsed
     number, value = parsed
-    name = f"{COOKIE_PREFIX}{key}"
-    raw = request.COOKIES.get(f"__Host-{name}" if request.is_secure() else name)
+    raw = request.COOKIES.get(cookie_name_for_key(key, secure=request.is_secure()))
+    known_hash = hash_secret(raw) if raw and len(raw) <= 100 else None
+    address = limits.client_address(request)
+    new_raw = None
     try:
-        limits.check_vote_address(limits.client_address(request))
-        if raw and len(raw) <= 100:
-            key_hash = hash_secret(raw)
-            limits.check_vote_participant(key_hash)
-            if connection.vendor == "postgresql":
-                consultation_id = services.vote_cast_by_key(
-                    public_key=key, key_hash=key_hash, number=number, value=value
-                )
-                if consultation_id is not None:
-                    services.map_request(consultation_id=consultation_id)
-                    return _json({"statement": number, "value": value}, 201)
-        # A new browser, a vote refused above (to say why) or another database.
+        if connection.vendor == "postgresql":
+            stored = _vote_in_one_statement(
+                request, key, known_hash=known_hash, address=address, number=number, value=value
+            )
+            if stored is not None:
+                return stored
+        else:
+            limits.check_vote_address(address)
+            if known_hash:
+                limits.check_vote_participant(known_hash)
+        # A vote the one statement did not store (to say why), a stale cookie, or SQLite.
         consultation, known = access_participation(request, key)
-        participant, new_raw = (
-            (known, None) if known else participant_or_join(request, consultation)
-        )
-        if new_raw:
+        services.vote_check(consultation=consultation, number=number, participant=known)
+        participant = known
+        if participant is None:
+            participant, new_raw = services.participant_join(consultation=consultation)
             limits.check_vote_participant(participant.key_hash)
         services.vote_cast_by_number(participant=participant, number=number, value=value)
     except (limits.RateLimited, Http404, ValidationError) as refusal:
         return _refused(refusal)
     response = _json({"statement": number, "value": value}, 201)
     if new_raw:
-        remember(response, request, consultation, new_raw)
+        remember_by_key(response, request, key, new_raw)
+    return response
+
+
+def _vote_in_one_statement(
+    request: HttpRequest,
+    key: str,
+    *,
+    known_hash: str | None,
+    address: str,
+    number: int,
+    value: int,
+) -> HttpResponse | None:
+    """Count and store the vote in one statement (PostgreSQL): 201, or None to say why not.
+
+    Raises RateLimited over a limit. A browser without a cookie becomes a participant in the
+    same statement, with a number issued beforehand (a gap in the numbers when refused).
+    """
+    participant_number = None
+    if known_hash is None:
+        participant_number = services.participant_number_issue(key, joinable=True)
+        if participant_number is None:  # none to join: the ordinary path says why (404, 422)
+            limits.check_vote_address(address)
+            return None
+        new_raw, key_hash = services.participant_secret()
+    else:
+        new_raw, key_hash = None, known_hash
+    counted = services.vote_cast_counted(
+        public_key=key,
+        key_hash=key_hash,
+        number=number,
+        value=value,
+        address_counter=limits.address_counter(address),
+        participant_counter=limits.participant_counter(key_hash),
+        participant_number=participant_number,
+    )
+    refusal = limits.vote_refusal(
+        by_address=counted.by_address,
+        by_participant=counted.by_participant,
+        end=counted.window_end,
+    )
+    if refusal is not None:
+        raise refusal
+    if counted.consultation_id is None:
+        return None
+    response = _json({"statement": number, "value": value}, 201)
+    if new_raw:
+        remember_by_key(response, request, key, new_raw)
     return response
 
 

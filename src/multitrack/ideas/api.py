@@ -6,14 +6,23 @@ transfers carry no person, non-papers are checked before export.
 """
 
 import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
-from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, Pages, caller
+from multitrack.accounts.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Id,
+    Number,
+    Pages,
+    RequiredText,
+    caller,
+    choices_schema,
+)
 from multitrack.actors.access import access_conflict_by_id
 from multitrack.actors.models import Party
 from multitrack.consultations.access import access_results
@@ -50,6 +59,8 @@ from multitrack.processes.access import access_meeting_by_id, access_process_by_
 
 router = Router()
 
+IdeaKind = Annotated[Idea.Kind, choices_schema(Idea.Kind, "IdeaKind")]
+
 
 # Schemas.
 
@@ -67,7 +78,7 @@ class IdeaOut(Schema):
     )
     title: str
     summary: str
-    kind: Idea.Kind
+    kind: IdeaKind
     issue: Idea.Issue
     sensitivity: Idea.Sensitivity
     stage: IdeaStage
@@ -92,18 +103,18 @@ def _origin_visible(request: HttpRequest, idea: Idea) -> bool:
 
 
 class IdeaIn(Schema):
-    process_id: int
-    origin_meeting_id: int | None = Field(None, description="Born in a meeting: its id.")
-    origin_consultation_id: int | None = Field(
+    process_id: Id
+    origin_meeting_id: Id | None = Field(None, description="Born in a meeting: its id.")
+    origin_consultation_id: Id | None = Field(
         None, description="Or born in a consultation (of the process, or standing alone)."
     )
-    origin_statement_numbers: list[int] = Field(
+    origin_statement_numbers: list[Number] = Field(
         [], description="With a consultation: the accepted bridging statements it came from."
     )
-    title: str
-    summary: str
+    title: RequiredText = Field(max_length=200)
+    summary: RequiredText
     issue: Idea.Issue
-    kind: Idea.Kind = Idea.Kind.PROPOSAL
+    kind: IdeaKind = Idea.Kind.PROPOSAL
     sensitivity: Idea.Sensitivity = Idea.Sensitivity.MODERATE
     override_reason: str = Field("", description="Required to save text that names someone.")
 
@@ -136,8 +147,8 @@ class JourneyEventOut(Schema):
 class StageChangeIn(Schema):
     stage: IdeaStage
     date: datetime.date
-    reason: str
-    provision_id: int | None = None
+    reason: RequiredText = Field(max_length=500)
+    provision_id: Id | None = None
 
 
 class StageChangeOut(Schema):
@@ -149,10 +160,10 @@ class StageChangeOut(Schema):
 
 
 class VersionIn(Schema):
-    summary: str
+    summary: RequiredText
     date: datetime.date
-    meeting_id: int | None = None
-    note: str = ""
+    meeting_id: Id | None = None
+    note: str = Field("", max_length=500)
     override_reason: str = ""
 
 
@@ -169,8 +180,8 @@ class TransferIn(Schema):
     date: datetime.date
     carrier_kind: Transfer.CarrierKind
     recipient_kind: Transfer.RecipientKind
-    carrier_description: str = ""
-    official_track_id: int | None = None
+    carrier_description: str = Field("", max_length=500)
+    official_track_id: Id | None = None
     is_direct: bool = True
     response: str = ""
     override_reason: str = ""
@@ -188,9 +199,9 @@ class TransferOut(Schema):
 
 
 class OfficialTrackIn(Schema):
-    name: str
-    party_ids: list[int]
-    mediator: str = ""
+    name: RequiredText = Field(max_length=200)
+    party_ids: list[Id] = Field(min_length=2, description="At least two parties at the table.")
+    mediator: str = Field("", max_length=200)
 
 
 class StatusOut(Schema):
@@ -227,10 +238,10 @@ class OfficialTrackOut(Schema):
 
 
 class RoundIn(Schema):
-    title: str
+    title: RequiredText = Field(max_length=200)
     start_date: datetime.date
     end_date: datetime.date | None = None
-    venue: str = ""
+    venue: str = Field("", max_length=200)
     level: Round.Level = Round.Level.SENIOR_OFFICIALS
     outcome: str = ""
 
@@ -238,7 +249,7 @@ class RoundIn(Schema):
 class StatusIn(Schema):
     status: OfficialStatus
     date: datetime.date
-    reason: str
+    reason: RequiredText = Field(max_length=500)
 
 
 class ProvisionOut(Schema):
@@ -248,10 +259,10 @@ class ProvisionOut(Schema):
 
 
 class AgreementIn(Schema):
-    title: str
+    title: RequiredText = Field(max_length=300)
     date: datetime.date
-    signatory_ids: list[int]
-    other_signatories: str = ""
+    signatory_ids: list[Id]
+    other_signatories: str = Field("", max_length=300)
 
 
 class AgreementOut(Schema):
@@ -273,8 +284,8 @@ class AgreementOut(Schema):
 
 
 class ProvisionIn(Schema):
-    number: str
-    text: str
+    number: RequiredText = Field(max_length=20)
+    text: RequiredText
 
 
 class ChannelMeetingOut(Schema):
@@ -306,10 +317,10 @@ class ChannelsOut(Schema):
 
 
 class NonPaperIn(Schema):
-    process_id: int
-    title: str
+    process_id: Id
+    title: RequiredText = Field(max_length=200)
     context: str = ""
-    idea_ids: list[int]
+    idea_ids: list[Id] = Field(min_length=1, description="The ideas its options come from.")
 
 
 class OptionOut(Schema):
@@ -351,8 +362,8 @@ class NonPaperOut(Schema):
 
 
 class OverrideIn(Schema):
-    words: list[str]
-    reason: str
+    words: list[str] = Field(min_length=1, description="Flagged words to keep as written.")
+    reason: RequiredText
 
 
 def _warning_out(warning: ChannelWarning) -> dict[str, Any]:
@@ -386,7 +397,7 @@ def _parties(conflict_id: int, party_ids: list[int]) -> list[Party]:
 @paginate(Pages)
 def idea_list(
     request: HttpRequest,
-    process_id: int | None = None,
+    process_id: Id | None = None,
     issue: Idea.Issue | None = None,
     stage: IdeaStage | None = None,
 ) -> QuerySet[Idea]:
@@ -402,7 +413,7 @@ def idea_list(
     summary="Read an idea",
     tags=["ideas"],
 )
-def idea_read(request: HttpRequest, idea_id: int) -> Idea:
+def idea_read(request: HttpRequest, idea_id: Id) -> Idea:
     return access_idea_by_id(caller(request), idea_id)
 
 
@@ -413,7 +424,7 @@ def idea_read(request: HttpRequest, idea_id: int) -> Idea:
     summary="An idea's journey across tracks, oldest first",
     tags=["ideas"],
 )
-def idea_journey_read(request: HttpRequest, idea_id: int) -> list[Any]:
+def idea_journey_read(request: HttpRequest, idea_id: Id) -> list[Any]:
     user = caller(request)
     return idea_journey(user=user, idea=access_idea_by_id(user, idea_id))
 
@@ -460,9 +471,7 @@ def idea_record(request: HttpRequest, payload: IdeaIn) -> tuple[int, Idea]:
     summary="Move an idea to another stage (adopted: with the provision it fed)",
     tags=["ideas"],
 )
-def idea_stage_change(
-    request: HttpRequest, idea_id: int, payload: StageChangeIn
-) -> tuple[int, Any]:
+def idea_stage_change(request: HttpRequest, idea_id: Id, payload: StageChangeIn) -> tuple[int, Any]:
     user = caller(request)
     idea = access_idea_by_id(user, idea_id)
     provision = None
@@ -490,7 +499,7 @@ def idea_stage_change(
     summary="Record a reworked version of an idea",
     tags=["ideas"],
 )
-def idea_version_add(request: HttpRequest, idea_id: int, payload: VersionIn) -> tuple[int, Any]:
+def idea_version_add(request: HttpRequest, idea_id: Id, payload: VersionIn) -> tuple[int, Any]:
     user = caller(request)
     idea = access_idea_by_id(user, idea_id)
     meeting = None if payload.meeting_id is None else access_meeting_by_id(user, payload.meeting_id)
@@ -505,7 +514,7 @@ def idea_version_add(request: HttpRequest, idea_id: int, payload: VersionIn) -> 
     summary="Record how an idea was carried towards official talks",
     tags=["ideas"],
 )
-def idea_transfer(request: HttpRequest, idea_id: int, payload: TransferIn) -> tuple[int, Any]:
+def idea_transfer(request: HttpRequest, idea_id: Id, payload: TransferIn) -> tuple[int, Any]:
     user = caller(request)
     idea = access_idea_by_id(user, idea_id)
     official_track = None
@@ -527,7 +536,7 @@ def idea_transfer(request: HttpRequest, idea_id: int, payload: TransferIn) -> tu
     summary="List a conflict's official negotiation tracks with their status history",
     tags=["official talks"],
 )
-def official_track_list(request: HttpRequest, conflict_id: int) -> list[OfficialTrack]:
+def official_track_list(request: HttpRequest, conflict_id: Id) -> list[OfficialTrack]:
     conflict = access_conflict_by_id(caller(request), conflict_id)
     return list(conflict.official_tracks.prefetch_related("parties"))
 
@@ -540,7 +549,7 @@ def official_track_list(request: HttpRequest, conflict_id: int) -> list[Official
     tags=["official talks"],
 )
 def official_track_create(
-    request: HttpRequest, conflict_id: int, payload: OfficialTrackIn
+    request: HttpRequest, conflict_id: Id, payload: OfficialTrackIn
 ) -> tuple[int, OfficialTrack]:
     user = caller(request)
     conflict = access_conflict_by_id(user, conflict_id)
@@ -560,7 +569,7 @@ def official_track_create(
     summary="Read an official track and its status history",
     tags=["official talks"],
 )
-def official_track_read(request: HttpRequest, official_track_id: int) -> OfficialTrack:
+def official_track_read(request: HttpRequest, official_track_id: Id) -> OfficialTrack:
     return access_official_track_by_id(caller(request), official_track_id)
 
 
@@ -571,7 +580,7 @@ def official_track_read(request: HttpRequest, official_track_id: int) -> Officia
     summary="List the rounds of an official track",
     tags=["official talks"],
 )
-def round_list(request: HttpRequest, official_track_id: int) -> list[Round]:
+def round_list(request: HttpRequest, official_track_id: Id) -> list[Round]:
     official_track = access_official_track_by_id(caller(request), official_track_id)
     return list(official_track.rounds.order_by("start_date"))
 
@@ -584,7 +593,7 @@ def round_list(request: HttpRequest, official_track_id: int) -> list[Round]:
     tags=["official talks"],
 )
 def round_record(
-    request: HttpRequest, official_track_id: int, payload: RoundIn
+    request: HttpRequest, official_track_id: Id, payload: RoundIn
 ) -> tuple[int, Round]:
     user = caller(request)
     official_track = access_official_track_by_id(user, official_track_id)
@@ -599,7 +608,7 @@ def round_record(
     tags=["official talks"],
 )
 def official_status_set(
-    request: HttpRequest, official_track_id: int, payload: StatusIn
+    request: HttpRequest, official_track_id: Id, payload: StatusIn
 ) -> tuple[int, StatusChange]:
     user = caller(request)
     official_track = access_official_track_by_id(user, official_track_id)
@@ -616,7 +625,7 @@ def official_status_set(
     tags=["official talks"],
 )
 def agreement_record(
-    request: HttpRequest, official_track_id: int, payload: AgreementIn
+    request: HttpRequest, official_track_id: Id, payload: AgreementIn
 ) -> tuple[int, Agreement]:
     user = caller(request)
     official_track = access_official_track_by_id(user, official_track_id)
@@ -637,7 +646,7 @@ def agreement_record(
     summary="Read an agreement and its provisions",
     tags=["official talks"],
 )
-def agreement_read(request: HttpRequest, agreement_id: int) -> Agreement:
+def agreement_read(request: HttpRequest, agreement_id: Id) -> Agreement:
     return access_agreement_by_id(caller(request), agreement_id)
 
 
@@ -649,7 +658,7 @@ def agreement_read(request: HttpRequest, agreement_id: int) -> Agreement:
     tags=["official talks"],
 )
 def provision_add(
-    request: HttpRequest, agreement_id: int, payload: ProvisionIn
+    request: HttpRequest, agreement_id: Id, payload: ProvisionIn
 ) -> tuple[int, Provision]:
     user = caller(request)
     agreement = access_agreement_by_id(user, agreement_id)
@@ -667,7 +676,7 @@ def provision_add(
     description="Informal meetings are counted only from processes the caller is a member of.",
     tags=["channels"],
 )
-def channel_list(request: HttpRequest, conflict_id: int) -> dict[str, Any]:
+def channel_list(request: HttpRequest, conflict_id: Id) -> dict[str, Any]:
     user = caller(request)
     conflict = access_conflict_by_id(user, conflict_id)
     channels = conflict_channels(user=user, conflict=conflict)
@@ -730,7 +739,7 @@ def non_paper_create(request: HttpRequest, payload: NonPaperIn) -> tuple[int, No
     summary="Read a non-paper and what its check flags",
     tags=["non-papers"],
 )
-def non_paper_read(request: HttpRequest, non_paper_id: int) -> NonPaper:
+def non_paper_read(request: HttpRequest, non_paper_id: Id) -> NonPaper:
     return access_non_paper_by_id(caller(request), non_paper_id)
 
 
@@ -741,7 +750,7 @@ def non_paper_read(request: HttpRequest, non_paper_id: int) -> NonPaper:
     summary="Keep flagged words in a non-paper on purpose, with a reason",
     tags=["non-papers"],
 )
-def non_paper_override(request: HttpRequest, non_paper_id: int, payload: OverrideIn) -> NonPaper:
+def non_paper_override(request: HttpRequest, non_paper_id: Id, payload: OverrideIn) -> NonPaper:
     user = caller(request)
     non_paper = access_non_paper_by_id(user, non_paper_id)
     return services.non_paper_override(
@@ -758,7 +767,7 @@ def non_paper_override(request: HttpRequest, non_paper_id: int, payload: Overrid
 )
 def non_paper_export(
     request: HttpRequest,
-    non_paper_id: int,
+    non_paper_id: Id,
     format: Export.Format,
 ) -> HttpResponse:
     user = caller(request)

@@ -9,6 +9,7 @@ set explicitly, so neither library writes a user or tool name into them.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from multitrack.ideas.models import Export, NonPaper
 from multitrack.ideas.rules import Flag, check_text
 from multitrack.processes.models import Process
 from multitrack.processes.services import registry_names
+from multitrack.web.text_safety import markdown_safe
 
 FONT = Path(__file__).parent / "static" / "ideas" / "fonts" / "DejaVuSans.ttf"
 
@@ -84,16 +86,29 @@ def non_paper_flags(non_paper: NonPaper) -> list[Flag]:
     )
 
 
-def to_markdown(document: Document) -> str:
-    """The document as Markdown."""
-    lines = [f"# {document.title}", "", "*Non-paper. Unattributed; not an official document.*", ""]
-    if document.context.strip():
-        lines += ["## Context", "", document.context.strip(), ""]
+def _as_typed(text: str) -> str:
+    return text
+
+
+def to_markdown(document: Document, *, clean: Callable[[str], str] = _as_typed) -> str:
+    """The document as Markdown; ``clean`` is applied to every piece of the drafters' text.
+
+    The name and term checks read it as typed; the export sanitises it (``render``).
+    """
+    title, context = clean(document.title), clean(document.context.strip())
+    lines = [f"# {title}", "", "*Non-paper. Unattributed; not an official document.*", ""]
+    if context:
+        lines += ["## Context", "", context, ""]
     lines += ["## Options", ""]
     for number, option in enumerate(document.options, start=1):
-        lines += [f"### Option {number}: {option.heading}", "", option.text.strip(), ""]
+        lines += [
+            f"### Option {number}: {clean(option.heading)}",
+            "",
+            clean(option.text.strip()),
+            "",
+        ]
         if option.rationale.strip():
-            lines += [f"**Rationale.** {option.rationale.strip()}", ""]
+            lines += [f"**Rationale.** {clean(option.rationale.strip())}", ""]
     return "\n".join(lines)
 
 
@@ -162,7 +177,8 @@ def to_pdf(document: Document) -> bytes:
 def render(document: Document, format: str) -> bytes:
     """The document in one of the export formats."""
     if format == Export.Format.MARKDOWN:
-        return to_markdown(document).encode()
+        # Markdown viewers render raw HTML: no tag from the drafters' text gets through.
+        return to_markdown(document, clean=markdown_safe).encode()
     if format == Export.Format.DOCX:
         return to_docx(document)
     if format == Export.Format.PDF:

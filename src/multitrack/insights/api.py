@@ -8,14 +8,23 @@ too: a suppressed item carries no numbers at all, not even how many answered.
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from multitrack.accounts.access import require
-from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, caller
+from multitrack.accounts.api import (
+    MAX_NUMBER,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Id,
+    RequiredText,
+    caller,
+    choices_schema,
+)
 from multitrack.accounts.permissions import Permission
+from multitrack.actors.capacity import Capacity
 from multitrack.actors.models import Party, Person
 from multitrack.insights.measures import Reading
 from multitrack.insights.selectors import UpcomingCheck, meeting_check, process_health
@@ -26,6 +35,11 @@ from multitrack.practice.selectors import ties_of
 from multitrack.processes.access import access_meeting_by_id, access_process_by_id
 
 router = Router(tags=["best practice"])
+
+CategoryKind = Annotated[
+    StakeholderCategory.Kind, choices_schema(StakeholderCategory.Kind, "StakeholderCategoryKind")
+]
+TieKind = Annotated[RelationshipTie.Kind, choices_schema(RelationshipTie.Kind, "TieKind")]
 
 
 class ReadingOut(Schema):
@@ -97,7 +111,7 @@ def _check(row: UpcomingCheck) -> dict[str, Any]:
     operation_id="process_health_read",
     summary="A process's best-practice measures, each with its plain-language reading",
 )
-def process_health_read(request: HttpRequest, process_id: int) -> dict[str, Any]:
+def process_health_read(request: HttpRequest, process_id: Id) -> dict[str, Any]:
     user = caller(request)
     process = access_process_by_id(user, process_id)
     health = process_health(user=user, process=process, with_names=False)
@@ -139,19 +153,19 @@ def process_health_read(request: HttpRequest, process_id: int) -> dict[str, Any]
     operation_id="meeting_checks_read",
     summary="Languages, observances and venue for one meeting, before confirming it",
 )
-def meeting_checks_read(request: HttpRequest, meeting_id: int) -> dict[str, Any]:
+def meeting_checks_read(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     user = caller(request)
     meeting = access_meeting_by_id(user, meeting_id)
     return _check(meeting_check(user=user, meeting=meeting))
 
 
 class CategoryIn(Schema):
-    label: str
-    kind: StakeholderCategory.Kind
-    party_id: int | None = None
-    capacity: str = ""
-    tag: str = ""
-    minimum_count: int | None = Field(None, ge=0)
+    label: RequiredText = Field(max_length=100)
+    kind: CategoryKind
+    party_id: Id | None = None
+    capacity: Capacity | Literal[""] = Field("", description="Empty: any capacity.")
+    tag: str = Field("", max_length=50)
+    minimum_count: int | None = Field(None, ge=0, le=MAX_NUMBER)
     minimum_percent: int | None = Field(None, ge=0, le=100)
 
 
@@ -189,7 +203,7 @@ def _roster_person(process: Any, person_id: int) -> Person:
     summary="Add a category of people who should be in the room, with its target",
 )
 def stakeholder_category_create(
-    request: HttpRequest, process_id: int, payload: CategoryIn
+    request: HttpRequest, process_id: Id, payload: CategoryIn
 ) -> Status:
     user = caller(request)
     process = access_process_by_id(user, process_id)
@@ -202,12 +216,12 @@ def stakeholder_category_create(
 
 
 class TieIn(Schema):
-    person_id: int
-    other_id: int
-    kind: RelationshipTie.Kind = RelationshipTie.Kind.KNOWS
+    person_id: Id
+    other_id: Id
+    kind: TieKind = RelationshipTie.Kind.KNOWS
     strength: int = Field(3, ge=1, le=5)
     observed_on: datetime.date
-    formed_at_meeting_id: int | None = None
+    formed_at_meeting_id: Id | None = None
 
 
 class TieOut(Schema):
@@ -226,7 +240,7 @@ class TieOut(Schema):
     operation_id="tie_list",
     summary="The relationship ties recorded in a process (read_ties)",
 )
-def tie_list(request: HttpRequest, process_id: int) -> list[RelationshipTie]:
+def tie_list(request: HttpRequest, process_id: Id) -> list[RelationshipTie]:
     user = caller(request)
     process = access_process_by_id(user, process_id)
     require(user, Permission.READ_TIES, process.pk)
@@ -239,7 +253,7 @@ def tie_list(request: HttpRequest, process_id: int) -> list[RelationshipTie]:
     operation_id="tie_record",
     summary="Record a relationship between two people on the roster",
 )
-def tie_record(request: HttpRequest, process_id: int, payload: TieIn) -> Status:
+def tie_record(request: HttpRequest, process_id: Id, payload: TieIn) -> Status:
     user = caller(request)
     process = access_process_by_id(user, process_id)
     require(user, Permission.RECORD_TIES, process.pk)
@@ -262,8 +276,12 @@ def tie_record(request: HttpRequest, process_id: int, payload: TieIn) -> Status:
 class ResponseIn(Schema):
     """One respondent's answers by item id. Anonymous: no respondent is ever sent or stored."""
 
-    answers: dict[int, float]
-    respondent_party_id: int | None = None
+    answers: Annotated[
+        dict[Id, Annotated[float, Field(allow_inf_nan=False)]],
+        # Object keys are item ids: published, so a client (or a fuzzer) knows what is accepted.
+        Field(min_length=1, json_schema_extra={"propertyNames": {"pattern": "^[1-9][0-9]{0,17}$"}}),
+    ]
+    respondent_party_id: Id | None = None
 
 
 class ResponseOut(Schema):
@@ -277,7 +295,7 @@ class ResponseOut(Schema):
     operation_id="survey_response_record",
     summary="Enter one respondent's answers to a survey",
 )
-def survey_response_record(request: HttpRequest, survey_id: int, payload: ResponseIn) -> Status:
+def survey_response_record(request: HttpRequest, survey_id: Id, payload: ResponseIn) -> Status:
     user = caller(request)
     survey = access_survey_by_id(user, survey_id)
     services.survey_response_record(

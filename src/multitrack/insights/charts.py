@@ -213,7 +213,8 @@ def network_picture(
                 "text": [n[1] for n in members],
                 "textposition": "top center",
                 "marker": {"size": 12, "color": PALETTE[index % len(PALETTE)]},
-                "hovertemplate": "%{text}<extra>" + party + "</extra>",
+                # The party's name comes in as data, never as part of the template.
+                "hovertemplate": "%{text}<extra>%{fullData.name}</extra>",
             }
         )
     axis = {"visible": False, "range": [-1.4, 1.4]}

@@ -399,9 +399,11 @@ def meeting_check(*, user: Any, meeting: Meeting) -> UpcomingCheck:
         meeting.attendance.select_related("person").prefetch_related("person__parties")
     )
     if invited is None:
+        # Forgotten people stay on the roster as placeholders, but nobody expects them.
+        roster = process.roster.filter(person__forgotten_at__isnull=True)
         invited = [
             entry.person
-            for entry in process.roster.select_related("person").prefetch_related("person__parties")
+            for entry in roster.select_related("person").prefetch_related("person__parties")
         ]
     return _check_one(meeting, invited, _check_context(process, party_name))
 
@@ -489,7 +491,9 @@ def process_health(
             upcoming.append(
                 _check_one(
                     meeting,
-                    list(people.values()) if invited is None else invited,
+                    [p for p in people.values() if not p.is_forgotten]
+                    if invited is None
+                    else invited,
                     context,
                     with_names=with_names,
                 )
@@ -501,11 +505,11 @@ def process_health(
     for person in people.values():
         own = [p.pk for p in person.parties.all() if p.pk in party_name]
         party_of[person.pk] = own[0] if own else None
-    tie_rows = list(
-        RelationshipTie.objects.filter(process=process).values_list(
-            "person_id", "other_id", "kind", "strength", "observed_on", "formed_at_id"
-        )
-    )
+    # From instances, not values_list(): a tie's kind and strength are encrypted at rest.
+    tie_rows = [
+        (t.person_id, t.other_id, t.kind, t.strength, t.observed_on, t.formed_at_id)
+        for t in RelationshipTie.objects.filter(process=process).order_by("pk")
+    ]
     ties = [Tie(*row[:5]) for row in tie_rows]
     network = Network(party_of, ties)
     may_read_ties = can(user, Permission.READ_TIES, process.pk)

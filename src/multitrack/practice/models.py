@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from multitrack.actors.capacity import Capacity
 from multitrack.actors.models import Party, Person
+from multitrack.encrypted_fields import EncryptedCharField, EncryptedIntegerField, EncryptedModel
 from multitrack.insights.checks import calendar_for
 from multitrack.insights.measures import CategoryKind
 from multitrack.processes.models import Meeting, Process
@@ -183,8 +184,12 @@ class RefusedVenue(models.Model):
             _same_conflict(self.process, self.party, "party")
 
 
-class RelationshipTie(models.Model):
-    """A relationship between two participants, as a facilitator observed it on a date."""
+class RelationshipTie(EncryptedModel):
+    """A relationship between two participants, as a facilitator observed it on a date.
+
+    What the relationship is (its kind and strength) is encrypted at rest; that a tie exists
+    between two people is not (docs/decisions/0003).
+    """
 
     class Kind(models.TextChoices):
         KNOWS = "knows", "Knows"
@@ -194,8 +199,9 @@ class RelationshipTie(models.Model):
     process = models.ForeignKey(Process, on_delete=models.CASCADE, related_name="ties")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     other = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.KNOWS)
-    strength = models.PositiveSmallIntegerField(
+    kind = EncryptedCharField(max_length=20, choices=Kind.choices, default=Kind.KNOWS)
+    # 1 to 5, checked by the validators: the database cannot check a value it cannot read.
+    strength = EncryptedIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(5)]
     )
     observed_on = models.DateField()
@@ -216,9 +222,6 @@ class RelationshipTie(models.Model):
         ordering = ["process", "-observed_on", "pk"]
         constraints = [
             models.CheckConstraint(condition=~Q(person=F("other")), name="tie_between_two_people"),
-            models.CheckConstraint(
-                condition=Q(strength__gte=1) & Q(strength__lte=5), name="tie_strength_1_to_5"
-            ),
         ]
 
     def __str__(self) -> str:

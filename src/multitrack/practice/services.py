@@ -17,6 +17,7 @@ from django.db import models, transaction
 from multitrack.accounts.access import require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.permissions import Permission
+from multitrack.actors.forgetting import refuse_if_forgotten
 from multitrack.actors.models import Party, Person
 from multitrack.practice.models import (
     Observance,
@@ -39,6 +40,7 @@ def _save(obj: models.Model) -> None:
 
 
 def _on_roster(process: Process, *people: Person) -> None:
+    refuse_if_forgotten(*people)
     on_roster = set(
         process.roster.filter(person__in=[p.pk for p in people]).values_list("person_id", flat=True)
     )
@@ -270,6 +272,7 @@ def survey_response_record(
     Anonymous surveys refuse a respondent: who answered is never stored for them.
     """
     require(actor, Permission.RECORD_SURVEY_RESPONSES, survey.process_id)
+    refuse_if_forgotten(respondent)
     if respondent_party is not None and respondent_party.conflict_id != survey.process.conflict_id:
         raise ValidationError({"respondent_party": "The party belongs to another conflict."})
     items = {item.pk: item for item in survey.items.all()}

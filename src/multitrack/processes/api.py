@@ -4,8 +4,6 @@ A meeting carries the track it actually ran at, derived from attendance, next to
 its organisers declared; a process carries the summary of both across its meetings.
 """
 
-from __future__ import annotations
-
 import datetime
 from typing import Annotated, Any
 
@@ -14,9 +12,19 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from multitrack.accounts.access import role_in
-from multitrack.accounts.api import READ_ERRORS, WRITE_ERRORS, Pages, caller, choices_schema
+from multitrack.accounts.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Id,
+    Pages,
+    RequiredText,
+    caller,
+    choices_schema,
+    omittable,
+)
 from multitrack.accounts.models import Role
 from multitrack.actors.access import (
     access_conflict_by_id,
@@ -42,6 +50,17 @@ from multitrack.processes.selectors import (
 router = Router()
 
 MeetingStatus = Annotated[Meeting.Status, choices_schema(Meeting.Status, "MeetingStatus")]
+# A new meeting is never confirmed: confirming shows its checks first (meeting_confirm).
+NewMeetingStatus = Annotated[
+    Meeting.Status,
+    WithJsonSchema(
+        {
+            "title": "NewMeetingStatus",
+            "type": "string",
+            "enum": [s for s in Meeting.Status.values if s != Meeting.Status.CONFIRMED],
+        }
+    ),
+]
 AttendanceStatus = Annotated[
     Attendance.Status, choices_schema(Attendance.Status, "AttendanceStatus")
 ]
@@ -87,6 +106,10 @@ class ProcessOut(Schema):
     start_date: datetime.date | None
     end_date: datetime.date | None
     ground_rules: GroundRules
+    retention_months: int | None = Field(
+        description="Months notes, ties and attachments are kept after each meeting (and people "
+        "after the process ends); null: kept."
+    )
     role: Role | None = Field(description="The caller's role in the process.")
 
     @staticmethod
@@ -140,30 +163,32 @@ def _meeting_track(item: MeetingTrack) -> dict[str, Any]:
 
 
 class ProcessCreateIn(Schema):
-    conflict_id: int
-    title: str
+    conflict_id: Id
+    title: RequiredText = Field(max_length=200)
     declared_track: Track = Track.TRACK_2
-    convener_organisation_id: int | None = None
+    convener_organisation_id: Id | None = None
     aims: str = ""
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
     ground_rules: GroundRules = GroundRules.CHATHAM_HOUSE
+    retention_months: int | None = Field(None, ge=1, le=1200, description="Null: keep.")
 
 
 class ProcessUpdateIn(Schema):
     """Only the fields sent are changed."""
 
-    title: str | None = None
-    declared_track: Track | None = None
-    convener_organisation_id: int | None = None
-    aims: str | None = None
+    title: RequiredText = omittable(max_length=200)
+    declared_track: Track = omittable()
+    convener_organisation_id: Id | None = Field(None, description="Null: none.")
+    aims: str = omittable()
     start_date: datetime.date | None = None
     end_date: datetime.date | None = None
-    ground_rules: GroundRules | None = None
+    ground_rules: GroundRules = omittable()
+    retention_months: int | None = Field(None, ge=1, le=1200, description="Null: keep.")
 
 
 class RosterAddIn(Schema):
-    person_id: int
+    person_id: Id
 
 
 class MeetingOut(Schema):
@@ -202,13 +227,13 @@ class MeetingOut(Schema):
 
 
 class MeetingCreateIn(Schema):
-    process_id: int
-    title: str
+    process_id: Id
+    title: RequiredText = Field(max_length=200)
     date: datetime.date
-    place: str = ""
+    place: str = Field("", max_length=200)
     is_virtual: bool = False
     declared_track: Track | None = Field(None, description="Null: follow the process's.")
-    status: MeetingStatus = Meeting.Status.PLANNED
+    status: NewMeetingStatus = Meeting.Status.PLANNED
     working_languages: list[str] = Field(default_factory=list)
     interpretation_languages: list[str] = Field(default_factory=list)
 
@@ -216,14 +241,14 @@ class MeetingCreateIn(Schema):
 class MeetingUpdateIn(Schema):
     """Only the fields sent are changed; ``declared_track: null`` follows the process's again."""
 
-    title: str | None = None
-    date: datetime.date | None = None
-    place: str | None = None
-    is_virtual: bool | None = None
+    title: RequiredText = omittable(max_length=200)
+    date: datetime.date = omittable()
+    place: str = omittable(max_length=200)
+    is_virtual: bool = omittable()
     declared_track: Track | None = None
-    status: MeetingStatus | None = None
-    working_languages: list[str] | None = None
-    interpretation_languages: list[str] | None = None
+    status: MeetingStatus = omittable()
+    working_languages: list[str] = omittable()
+    interpretation_languages: list[str] = omittable()
 
 
 class AttendanceOut(Schema):
@@ -245,7 +270,7 @@ class AttendanceOut(Schema):
 
 
 class AttendanceRecordIn(Schema):
-    person_id: int = Field(description="Someone on the roster of the meeting's process.")
+    person_id: Id = Field(description="Someone on the roster of the meeting's process.")
     status: AttendanceStatus = Attendance.Status.ATTENDED
     capacity_override: Capacity | None = None
     is_acting_officially: bool = False
@@ -254,9 +279,9 @@ class AttendanceRecordIn(Schema):
 class AttendanceUpdateIn(Schema):
     """Only the fields sent are changed; ``capacity_override: null`` clears it."""
 
-    status: AttendanceStatus | None = None
+    status: AttendanceStatus = omittable()
     capacity_override: Capacity | None = None
-    is_acting_officially: bool | None = None
+    is_acting_officially: bool = omittable()
 
 
 # Processes.
@@ -281,7 +306,7 @@ def process_list(request: HttpRequest) -> QuerySet[Process]:
     summary="Read a process with its track summary: counts per derived track, mismatches",
     tags=["processes"],
 )
-def process_read(request: HttpRequest, process_id: int) -> Process:
+def process_read(request: HttpRequest, process_id: Id) -> Process:
     return access_process_by_id(caller(request), process_id)
 
 
@@ -316,7 +341,7 @@ def process_create(request: HttpRequest, payload: ProcessCreateIn) -> Status[Pro
     summary="Change a process's title, track, convener, aims, dates or ground rules",
     tags=["processes"],
 )
-def process_update(request: HttpRequest, process_id: int, payload: ProcessUpdateIn) -> Process:
+def process_update(request: HttpRequest, process_id: Id, payload: ProcessUpdateIn) -> Process:
     user = caller(request)
     process = access_process_by_id(user, process_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -334,7 +359,7 @@ def process_update(request: HttpRequest, process_id: int, payload: ProcessUpdate
     summary="Put a person the caller can see on a process's roster",
     tags=["processes"],
 )
-def roster_add(request: HttpRequest, process_id: int, payload: RosterAddIn) -> Person:
+def roster_add(request: HttpRequest, process_id: Id, payload: RosterAddIn) -> Person:
     user = caller(request)
     process = access_process_by_id(user, process_id)
     person = access_person_by_id(user, payload.person_id)
@@ -353,7 +378,7 @@ def roster_add(request: HttpRequest, process_id: int, payload: RosterAddIn) -> P
     tags=["meetings"],
 )
 @paginate(Pages)
-def meeting_list(request: HttpRequest, process_id: int | None = None) -> QuerySet[Meeting]:
+def meeting_list(request: HttpRequest, process_id: Id | None = None) -> QuerySet[Meeting]:
     meetings = with_attendance(meetings_visible_to(user=caller(request)))
     if process_id is not None:
         meetings = meetings.filter(process_id=process_id)
@@ -367,7 +392,7 @@ def meeting_list(request: HttpRequest, process_id: int | None = None) -> QuerySe
     summary="Read a meeting with its declared and derived track",
     tags=["meetings"],
 )
-def meeting_read(request: HttpRequest, meeting_id: int) -> Meeting:
+def meeting_read(request: HttpRequest, meeting_id: Id) -> Meeting:
     user = caller(request)
     meeting = access_meeting_by_id(user, meeting_id)
     return with_attendance(meetings_visible_to(user=user)).get(pk=meeting.pk)
@@ -398,7 +423,7 @@ def meeting_schedule(request: HttpRequest, payload: MeetingCreateIn) -> Status[M
     summary="Change a meeting's details",
     tags=["meetings"],
 )
-def meeting_update(request: HttpRequest, meeting_id: int, payload: MeetingUpdateIn) -> Meeting:
+def meeting_update(request: HttpRequest, meeting_id: Id, payload: MeetingUpdateIn) -> Meeting:
     user = caller(request)
     meeting = access_meeting_by_id(user, meeting_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -426,7 +451,7 @@ def _attendance(meeting: Meeting, person_id: int) -> Attendance:
     tags=["attendance"],
 )
 @paginate(Pages)
-def attendance_list(request: HttpRequest, meeting_id: int) -> QuerySet[Attendance]:
+def attendance_list(request: HttpRequest, meeting_id: Id) -> QuerySet[Attendance]:
     meeting = access_meeting_by_id(caller(request), meeting_id)
     return meeting.attendance.select_related("person", "meeting").prefetch_related(
         "person__affiliations"
@@ -441,7 +466,7 @@ def attendance_list(request: HttpRequest, meeting_id: int) -> QuerySet[Attendanc
     tags=["attendance"],
 )
 def attendance_record(
-    request: HttpRequest, meeting_id: int, payload: AttendanceRecordIn
+    request: HttpRequest, meeting_id: Id, payload: AttendanceRecordIn
 ) -> Attendance:
     user = caller(request)
     meeting = access_meeting_by_id(user, meeting_id)
@@ -464,7 +489,7 @@ def attendance_record(
     tags=["attendance"],
 )
 def attendance_update(
-    request: HttpRequest, meeting_id: int, person_id: int, payload: AttendanceUpdateIn
+    request: HttpRequest, meeting_id: Id, person_id: Id, payload: AttendanceUpdateIn
 ) -> Attendance:
     user = caller(request)
     meeting = access_meeting_by_id(user, meeting_id)
@@ -487,7 +512,7 @@ def attendance_update(
     summary="Take a person off a meeting's attendance list",
     tags=["attendance"],
 )
-def attendance_remove(request: HttpRequest, meeting_id: int, person_id: int) -> Status[None]:
+def attendance_remove(request: HttpRequest, meeting_id: Id, person_id: Id) -> Status[None]:
     user = caller(request)
     meeting = access_meeting_by_id(user, meeting_id)
     services.attendance_remove(actor=user, attendance=_attendance(meeting, person_id))

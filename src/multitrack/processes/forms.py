@@ -59,6 +59,7 @@ class ProcessForm(forms.ModelForm):
             "start_date",
             "end_date",
             "ground_rules",
+            "retention_months",
         ]
         widgets = {"start_date": DATE_INPUT, "end_date": DATE_INPUT}
 
@@ -224,3 +225,14 @@ class FollowUpForm(forms.ModelForm):
         assert isinstance(field, PersonChoiceField)  # noqa: S101  # nosec B101  # narrows the type for mypy
         field.queryset = people
         field.label_for = label_for
+
+
+class AttachmentForm(forms.Form):
+    """Attach a document to a meeting (its content is checked by the service, not here)."""
+
+    file = forms.FileField(
+        label="Document",
+        allow_empty_file=True,  # the service says "The file is empty." in its own words
+        help_text="PDF, Word (.docx), Excel (.xlsx), OpenDocument text (.odt), PNG, JPEG, plain "
+        "text or CSV. Only members who may read this process's notes can open it.",
+    )

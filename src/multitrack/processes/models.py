@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
 from multitrack.actors.capacity import Capacity
 from multitrack.actors.models import Conflict, Organisation, Person
+from multitrack.encrypted_fields import (
+    EncryptedCharField,
+    EncryptedJSONField,
+    EncryptedModel,
+    EncryptedTextField,
+)
 from multitrack.processes.rules import Track
 
 
@@ -39,6 +46,14 @@ class Process(models.Model):
     end_date = models.DateField(null=True, blank=True)
     ground_rules = models.CharField(
         max_length=20, choices=GroundRules.choices, default=GroundRules.CHATHAM_HOUSE
+    )
+    retention_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1200)],
+        help_text="Keep meeting notes, attachments, relationship ties and who answered a survey "
+        "for this many months after each meeting, and the people only in this process for this "
+        "many months after the process ends. Empty: keep everything.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -183,20 +198,25 @@ class Attendance(models.Model):
         return self.person.capacity_on(self.meeting.date)
 
 
-class Note(models.Model):
-    """A non-attributed note of what was said in a meeting."""
+class Note(EncryptedModel):
+    """A non-attributed note of what was said in a meeting.
+
+    The text, and the override's reason and quoted names, are encrypted at rest
+    (docs/decisions/0003).
+    """
 
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="notes")
-    text = models.TextField()
+    text = EncryptedTextField()
     written_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     written_at = models.DateTimeField(auto_now_add=True)
-    attribution_override_reason = models.TextField(
+    attribution_override_reason = EncryptedTextField(
         blank=True,
         help_text="Why the note was saved although it names someone from the registry.",
     )
-    attribution_override_terms = models.JSONField(default=list, blank=True)
+    # The registry names the note was saved with: as identifying as the names themselves.
+    attribution_override_terms = EncryptedJSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["meeting", "written_at"]
@@ -226,3 +246,33 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return self.description
+
+
+class MeetingAttachment(EncryptedModel):
+    """A confidential document attached to a meeting (agenda papers, minutes, a photo).
+
+    The file lies in the upload folder under a random name, encrypted at rest and bound to this
+    attachment (``processes.attachment_files``); the name the user gave it is kept here, made
+    safe and encrypted, with the size and SHA-256 of the plaintext. It is served only through
+    the access-checked download view.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attachments")
+    # Relative to MEDIA_ROOT: attachments/<random>.sealed (older rows keep their first name).
+    file = models.FileField(max_length=200)
+    original_name = EncryptedCharField(max_length=150)
+    content_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()  # of the plaintext
+    # Of the plaintext; encrypted, since in clear it would confirm a guessed document.
+    sha256 = EncryptedCharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["meeting", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        # Not the file's name: it is confidential, and str() ends up in logs and error pages.
+        return f"Attachment {self.pk}"

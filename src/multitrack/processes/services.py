@@ -17,6 +17,7 @@ from multitrack.accounts.access import forget_roles, require
 from multitrack.accounts.audit import audit
 from multitrack.accounts.models import Membership, Role
 from multitrack.accounts.permissions import Permission
+from multitrack.actors.forgetting import refuse_if_forgotten
 from multitrack.actors.models import Conflict, Organisation, Person
 from multitrack.actors.names import find_names
 from multitrack.processes.models import (
@@ -78,6 +79,7 @@ def membership_set(*, actor: Any, process: Process, user: Any, role: Role | None
 def roster_add(*, actor: Any, process: Process, person: Person) -> ProcessParticipant:
     """Put a person on a process's roster (idempotent)."""
     require(actor, Permission.EDIT_PEOPLE, process.pk)
+    refuse_if_forgotten(person)
     participant, created = ProcessParticipant.objects.get_or_create(process=process, person=person)
     if created:
         audit(actor=actor, action="processes.roster.added", target=person, process=process)
@@ -188,6 +190,7 @@ def attendance_record(
     of a process they do not belong to.
     """
     require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
+    refuse_if_forgotten(person)
     if not ProcessParticipant.objects.filter(process_id=meeting.process_id, person=person).exists():
         raise ValidationError({"person": "Add this person to the process's participants first."})
     attendance = Attendance.objects.filter(meeting=meeting, person=person).first() or Attendance(
@@ -243,10 +246,12 @@ def registry_names(*, process: Process) -> list[str]:
     name they type belongs to someone in a dialogue they are not part of.
     """
     names: list[str] = []
-    for display_name, pseudonym, aliases in Person.objects.filter(
-        process_roles__process=process
-    ).values_list("display_name", "pseudonym", "aliases"):
-        names.extend([display_name, pseudonym, *(aliases or [])])
+    # Forgotten people's placeholders name nobody: they are not checked.
+    # Instances, not values_list(): names and aliases are encrypted and open only on a model.
+    for person in Person.objects.filter(
+        process_roles__process=process, forgotten_at__isnull=True
+    ).only("pk", "display_name", "pseudonym", "aliases"):
+        names.extend([person.display_name, person.pseudonym, *(person.aliases or [])])
     names.extend(
         Organisation.objects.filter(
             Q(affiliations__person__process_roles__process=process) | Q(convened_processes=process)
@@ -334,6 +339,7 @@ def follow_up_add(
 ) -> FollowUp:
     """Record an action agreed at a meeting."""
     require(actor, Permission.RECORD_MEETINGS, meeting.process_id)
+    refuse_if_forgotten(owner)
     if (
         owner is not None
         and not ProcessParticipant.objects.filter(

@@ -3,6 +3,11 @@
 from django.urls import path
 
 from multitrack.processes import views
+from multitrack.processes.views.attachments import (
+    attachment_add,
+    attachment_delete,
+    attachment_download,
+)
 from multitrack.processes.views.meetings import meeting_confirm
 
 urlpatterns = [
@@ -35,6 +40,17 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/notes/", views.note_add, name="note-add"),
     path("meetings/<int:pk>/follow-ups/", views.follow_up_add, name="follow-up-add"),
+    path("meetings/<int:pk>/attachments/", attachment_add, name="attachment-add"),
+    path(
+        "meetings/<int:meeting_pk>/attachments/<int:pk>/",
+        attachment_download,
+        name="attachment-download",
+    ),
+    path(
+        "meetings/<int:meeting_pk>/attachments/<int:pk>/remove/",
+        attachment_delete,
+        name="attachment-remove",
+    ),
     path(
         "meetings/<int:meeting_pk>/follow-ups/<int:pk>/done/",
         views.follow_up_set_done,

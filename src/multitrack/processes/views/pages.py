@@ -21,6 +21,7 @@ from multitrack.actors.capacity import Capacity
 from multitrack.actors.models import Person
 from multitrack.processes.forms import (
     AgendaItemForm,
+    AttachmentForm,
     AttendanceAddForm,
     AttendanceChangeForm,
     FollowUpForm,
@@ -43,8 +44,9 @@ def person_label(request: HttpRequest) -> Callable[[Person], str]:
 
 
 def roster_people(process: Process) -> QuerySet[Person]:
-    """The people on a process's roster."""
-    return Person.objects.filter(process_roles__process=process).order_by("pseudonym")
+    """The people on a process's roster who can be given new records (not the forgotten)."""
+    people = Person.objects.filter(process_roles__process=process, forgotten_at__isnull=True)
+    return people.order_by("pseudonym")
 
 
 def meeting_with_attendance(meeting: Meeting) -> Meeting:
@@ -122,8 +124,9 @@ def attendance_context(
         AttendanceRow(
             attendance=attendance,
             capacity_from_affiliations=attendance.person.capacity_on(meeting.date),
+            # A forgotten person's attendance stays as it was: counts must not move.
             form=(change_forms.get(attendance.pk) or attendance_change_form(attendance))
-            if can_record
+            if can_record and not attendance.person.is_forgotten
             else None,
         )
         for attendance in meeting.attendance.all()
@@ -155,12 +158,15 @@ def meeting_page_context(
     change_forms: dict[int, AttendanceChangeForm] | None = None,
     written_note_form: NoteForm | None = None,
     written_follow_up_form: FollowUpForm | None = None,
+    written_attachment_form: AttachmentForm | None = None,
 ) -> dict[str, Any]:
     """Everything the meeting page shows; bound forms passed in are shown with their errors."""
     meeting = meeting_with_attendance(meeting)
     process = meeting.process
     user = request.user
     can_read_notes = can(user, Permission.READ_NOTES, process.pk)
+    can_read_attachments = can(user, Permission.READ_ATTACHMENTS, process.pk)
+    can_manage_attachments = can(user, Permission.MANAGE_ATTACHMENTS, process.pk)
     can_write_notes = can(user, Permission.WRITE_NOTES, process.pk)
     context = attendance_context(request, meeting, add_form=add_form, change_forms=change_forms)
     can_record = context["can_record"]
@@ -178,6 +184,14 @@ def meeting_page_context(
             "follow_ups": list(meeting.follow_ups.select_related("owner")),
             "follow_up_form": (written_follow_up_form or follow_up_form(request, meeting))
             if can_record
+            else None,
+            # Like notes, observers must not learn that attachments exist.
+            "can_read_attachments": can_read_attachments,
+            "attachments": list(meeting.attachments.all()) if can_read_attachments else [],
+            "attachment_form": (
+                written_attachment_form or AttachmentForm(auto_id="id_attachment_%s")
+            )
+            if can_manage_attachments
             else None,
         }
     )

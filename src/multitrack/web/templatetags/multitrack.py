@@ -4,8 +4,10 @@ Load with ``{% load multitrack %}``.
 
 ``{% person_name person %}``
     The person's real name (``display_name``) if the signed-in user has need-to-know for them,
-    else their pseudonym. Need-to-know is ``real_name_person_ids(user=request.user)``, computed
-    once per request and cached on it, so a list of a hundred people costs one query. Needs
+    else their pseudonym. Need-to-know is ``real_name_scope(request)`` (the same answer as
+    ``real_name_person_ids``), computed once per request and cached on it, so a list of a
+    hundred people costs one query. Showing a real name is noted for the audit trail
+    (``actors.real_name_log``): one more query per request that showed any. Needs
     ``request`` in the template context (the ``request`` context processor is on); without it,
     the pseudonym is shown.
 
@@ -24,30 +26,25 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from multitrack.actors.models import Person
-from multitrack.actors.selectors import real_name_person_ids
+from multitrack.actors.real_name_log import real_name_scope, real_names_shown
 from multitrack.processes.rules import Track
 
 register = template.Library()
 
-_REAL_NAME_IDS_ATTRIBUTE = "_multitrack_real_name_person_ids"
-_UNSET = object()
-
 
 def real_name_ids_for_request(request: HttpRequest) -> set[int] | None:
     """The ids of people whose real names the request's user may see (None: everyone), cached."""
-    cached = getattr(request, _REAL_NAME_IDS_ATTRIBUTE, _UNSET)
-    if cached is _UNSET:
-        cached = real_name_person_ids(user=request.user)
-        setattr(request, _REAL_NAME_IDS_ATTRIBUTE, cached)
-    return cached  # type: ignore[return-value]
+    return real_name_scope(request).person_ids
 
 
 def name_for_request(request: HttpRequest | None, person: Person) -> str:
     """The real name with need-to-know for the request's user, else the pseudonym."""
     if request is None or not getattr(request.user, "is_authenticated", False):
         return person.pseudonym
-    allowed = real_name_ids_for_request(request)
-    if allowed is None or person.pk in allowed:
+    if person.is_forgotten:
+        return person.pseudonym  # the placeholder: no real name left to show or to log
+    if real_name_scope(request).allows(person.pk):
+        real_names_shown(request, [person.pk])
         return person.display_name
     return person.pseudonym
 

@@ -13,7 +13,8 @@ from multitrack.demo import DatabaseNotEmptyError, database_is_empty, demo_load,
 class Command(BaseCommand):
     help = (
         "Load a realistic but entirely fictional demo workspace into an empty database, "
-        "with random passwords kept in VAR_DIR/demo-logins.txt."
+        "with random passwords kept in VAR_DIR/demo-logins.txt (with the authenticator app keys "
+        "of those who must use two-step sign-in)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -49,7 +50,9 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(
-            f"Passwords are in {summary.logins_path}; `multitrack demo --print-login` shows them."
+            f"Passwords are in {summary.logins_path}, with the authenticator app keys of the "
+            "conveners and the administrator (they must use two-step sign-in); "
+            "`multitrack demo --print-login` shows them, with a current code."
         )
 
     def print_logins(self) -> None:
@@ -59,3 +62,5 @@ class Command(BaseCommand):
             return
         for login in logins:
             self.stdout.write(login.line())
+            if login.authenticator_key:
+                self.stdout.write(login.two_step_line())
