@@ -30,7 +30,7 @@ run: install
 	$(MT) migrate --noinput
 	$(MT) demo --if-empty
 	@echo
-	@echo "  Multitrack is serving on http://127.0.0.1:$(PORT)/"
+	@echo "  Multitrack is serving on http://localhost:$(PORT)/ (127.0.0.1 works too; passkeys need the name localhost)"
 	@$(MT) demo --print-login
 	@echo "  Opinion maps are recomputed by a background worker (log: var/worker.log)."
 	@echo "  Stop both with Ctrl+C."

@@ -144,3 +144,28 @@ def test_audit_trail_cannot_be_changed_in_the_admin(
 
 def test_api_tokens_cannot_be_issued_in_the_admin(superuser_client: Client) -> None:
     assert superuser_client.get(reverse("admin:accounts_apitoken_add")).status_code == 403
+
+
+def test_resetting_someones_authenticator_app_in_the_admin_is_audited(
+    superuser_client: Client,
+) -> None:
+    from multitrack.accounts.models import AuthenticatorAppDevice
+    from tests.signin import totp_device_for
+
+    lost_phone = totp_device_for(UserFactory(username="lost-phone"))
+    url = reverse("admin:accounts_authenticatorappdevice_delete", args=[lost_phone.pk])
+
+    response = superuser_client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not AuthenticatorAppDevice.objects.filter(pk=lost_phone.pk).exists()
+    event = AuditEvent.objects.get(action="accounts.mfa.reset_by_admin")
+    assert event.actor.username == "root"
+    assert event.target_id == str(lost_phone.pk)
+    assert event.detail == {"user": lost_phone.user_id}
+
+
+def test_passkeys_are_listed_for_superusers_in_the_admin(superuser_client: Client) -> None:
+    from django_otp_webauthn.models import WebAuthnCredential
+
+    assert superuser_client.get(changelist(WebAuthnCredential)).status_code == 200

@@ -15,8 +15,12 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.db import models, transaction
 from django.http import HttpRequest
+from django_otp_webauthn.admin import WebAuthnCredentialAdmin
+from django_otp_webauthn.models import WebAuthnCredential
 
+from multitrack.accounts.audit import audit
 from multitrack.accounts.forms import ThrottledAdminAuthenticationForm
 from multitrack.accounts.mfa import is_verified
 from multitrack.accounts.models import (
@@ -148,8 +152,34 @@ class AuditEventAdmin(SuperuserOnly):
         return False
 
 
+class AuditedReset(admin.ModelAdmin):
+    """Deleting a second factor here resets someone's two-step sign-in: each one is audited
+    (who, whose, which kind; never a key), in the same transaction as the deletion."""
+
+    reset_action = "accounts.mfa.reset_by_admin"
+
+    def _audit_reset(self, request: HttpRequest, device: models.Model) -> None:
+        audit(
+            actor=request.user,
+            action=self.reset_action,
+            target=device,
+            detail={"user": getattr(device, "user_id", None)},
+        )
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            self._audit_reset(request, obj)
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        with transaction.atomic():
+            for device in queryset:
+                self._audit_reset(request, device)
+            super().delete_queryset(request, queryset)
+
+
 @admin.register(AuthenticatorAppDevice)
-class AuthenticatorAppDeviceAdmin(SuperuserOnly):
+class AuthenticatorAppDeviceAdmin(AuditedReset, SuperuserOnly):
     """A user's authenticator apps: listed and deleted here (to reset a lost phone), never
     shown with their key, never added (a user sets one up on the two-step pages)."""
 
@@ -175,11 +205,11 @@ class AuthenticatorAppDeviceAdmin(SuperuserOnly):
 
 
 @admin.register(RecoveryCodeDevice)
-class RecoveryCodeDeviceAdmin(SuperuserOnly):
+class RecoveryCodeDeviceAdmin(AuditedReset, SuperuserOnly):
     """A user's recovery codes: how many are left, never the codes (only hashes are stored).
 
     Deleting a set, like deleting a user's authenticator apps (above) and passkeys
-    (django-otp-webauthn's admin pages), resets their two-step sign-in.
+    (PasskeyAdmin below), resets their two-step sign-in.
     """
 
     list_display = ["user", "created_at", "last_used_at", "unused"]
@@ -197,3 +227,14 @@ class RecoveryCodeDeviceAdmin(SuperuserOnly):
     @admin.display(description="Unused codes")
     def unused(self, obj: RecoveryCodeDevice) -> int:
         return obj.unused_count()
+
+
+class PasskeyAdmin(AuditedReset, SuperuserOnly, WebAuthnCredentialAdmin):
+    """Users' passkeys (django-otp-webauthn ships this admin without registering it): listed and
+    deleted here to reset a lost one, by superusers only, audited."""
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.register(WebAuthnCredential, PasskeyAdmin)
