@@ -150,3 +150,50 @@ def test_an_outage_is_logged_in_one_short_line_not_a_traceback_per_request(
     assert "The database cannot be reached" in log
     assert "Traceback" not in log
     assert log.count("The database cannot be reached") <= 5  # about one a second
+
+
+# --- Only an unreachable database is a 503; a fault of ours stays a 500 with its traceback ----
+
+
+@pytest.mark.django_db
+def test_a_wrong_query_is_not_taken_for_an_unreachable_database() -> None:
+    from django.db import DatabaseError, connection
+
+    from multitrack.web.middleware import is_unreachable
+
+    with pytest.raises(DatabaseError) as raised, connection.cursor() as cursor:
+        cursor.execute("SELECT no_such_column FROM accounts_membership")
+    assert not is_unreachable(raised.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancelled_query_is_not_taken_for_an_unreachable_database() -> None:
+    from django.db import OperationalError, connection, transaction
+
+    from multitrack.web.middleware import is_unreachable
+
+    if connection.vendor != "postgresql":
+        pytest.skip("statement timeouts are PostgreSQL's")
+    with (
+        pytest.raises(OperationalError) as raised,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET LOCAL statement_timeout = 10")
+        cursor.execute("SELECT pg_sleep(1)")
+    assert not is_unreachable(raised.value)
+
+
+def test_a_locked_or_missing_sqlite_file_is_unreachable(tmp_path: Path) -> None:
+    import sqlite3
+
+    from django.db import OperationalError
+
+    from multitrack.web.middleware import is_unreachable
+
+    try:
+        sqlite3.connect(str(tmp_path / "no" / "such" / "folder" / "db.sqlite3"))
+    except sqlite3.OperationalError as cause:
+        wrapped = OperationalError(*cause.args)
+        wrapped.__cause__ = cause
+    assert is_unreachable(wrapped)

@@ -104,9 +104,32 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# PostgreSQL's SQLSTATEs for a server that is going or gone: class 08 (connection exception),
+# and the shutdowns and start-up of class 57. Every other OperationalError (a cancelled or
+# timed-out query, a deadlock, a full disk) is a fault to see, with its traceback, as a 500.
+_POSTGRES_GONE = ("08", "57P01", "57P02", "57P03")
+# SQLite's messages for a database file that cannot be used at the moment.
+_SQLITE_GONE = ("unable to open database file", "database is locked", "disk i/o error")
+
+
+def is_unreachable(error: BaseException | None) -> bool:
+    """Whether ``error`` says the database cannot be reached (retry later), not that our code
+    or query is wrong: a missing column or a syntax error must stay a visible 500."""
+    if isinstance(error, InterfaceError):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    cause = error.__cause__ or error
+    if type(cause).__module__.startswith("psycopg"):
+        sqlstate = getattr(cause, "sqlstate", None)
+        # No SQLSTATE: the client library's own failure (refused, cut, closed connection).
+        return sqlstate is None or sqlstate.startswith(_POSTGRES_GONE)
+    return str(cause).lower().startswith(_SQLITE_GONE)
+
+
 def _note_database_failure(sender: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """Mark a request whose unhandled exception was a lost or refused database connection."""
-    if request is not None and isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    if request is not None and is_unreachable(sys.exc_info()[1]):
         setattr(request, _MARK, True)
 
 
@@ -133,7 +156,7 @@ class DatabaseUnavailableLogFilter(logging.Filter):
         if getattr(request, _MARK, False) and getattr(record, "status_code", None) == 503:
             return False  # the "Service Unavailable: /path" line of a request counted below
         error = record.exc_info[1] if record.exc_info else None
-        if not isinstance(error, OperationalError | InterfaceError):
+        if not is_unreachable(error):
             return True
         with self._lock:
             now = time.monotonic()
@@ -157,8 +180,8 @@ class DatabaseUnavailableMiddleware:
     First in MIDDLEWARE, so it wraps every other middleware and view, the vote endpoint
     included. Django turns an exception into a 500 response at each middleware layer, before
     an outer middleware could catch it, and signals ``got_request_exception`` on the way:
-    that signal marks the request when the exception was an OperationalError or
-    InterfaceError (server stopped, connection refused or cut), and this middleware then
+    that signal marks the request when the exception says the database cannot be reached
+    (``is_unreachable``: server stopped, connection refused or cut), and this middleware then
     replaces the 500 with the 503. Django closes the broken connection at the end of the
     request, so the next request connects afresh once the database is back.
     """
