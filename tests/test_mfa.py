@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import re
 import time
-from base64 import b32encode
+from base64 import b32decode, b32encode
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from django.core.checks import run_checks
 from django.db import connection
 from django.test import Client, RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY, device_classes
 from django_otp.oath import totp
 
@@ -272,6 +274,112 @@ def test_a_wrong_code_does_not_set_up_the_app(workspace: Workspace) -> None:
     device.refresh_from_db()
     assert not device.confirmed
     assert client.get(reverse("dashboard"))["Location"].startswith(SETUP)
+
+
+def shown_key(response: Any) -> str:
+    """The authenticator app key a set-up page shows, as typed into the app."""
+    [grouped] = re.findall(
+        r'<code class="secret" id="authenticator-key">([^<]*)</code>', text_of(response)
+    )
+    return grouped.replace(" ", "")
+
+
+def passed_second_step(client: Client) -> bool:
+    return DEVICE_ID_SESSION_KEY in client.session
+
+
+def code_for(key: str) -> str:
+    """The code an authenticator app with this key shows now."""
+    return f"{totp(b32decode(key)):06d}"
+
+
+def test_a_reload_in_the_same_session_shows_the_same_key(workspace: Workspace) -> None:
+    client = sign_in("convener")
+
+    first, second = shown_key(client.get(AUTHENTICATOR)), shown_key(client.get(AUTHENTICATOR))
+
+    assert first == second
+    assert AuthenticatorAppDevice.objects.filter(user=workspace.convener).count() == 1
+
+
+def test_two_sessions_of_the_same_user_are_shown_different_keys(workspace: Workspace) -> None:
+    attacker, user = sign_in("convener"), sign_in("convener")
+
+    noted = shown_key(attacker.get(AUTHENTICATOR))
+    scanned = shown_key(user.get(AUTHENTICATOR))
+
+    assert noted != scanned
+    [device] = AuthenticatorAppDevice.objects.filter(user=workspace.convener)
+    assert b32encode(device.bin_key).decode() == scanned  # the noted key is gone
+
+
+def test_a_key_noted_in_another_session_never_becomes_a_working_second_factor(
+    workspace: Workspace,
+) -> None:
+    attacker, user = sign_in("convener"), sign_in("convener")
+    noted = shown_key(attacker.get(AUTHENTICATOR))
+
+    scanned = shown_key(user.get(AUTHENTICATOR))
+    response = user.post(AUTHENTICATOR, {"code": code_for(scanned)})
+
+    assert response.status_code == 200 and len(codes_on(response)) == 10
+    [app] = mfa.authenticator_apps(workspace.convener)
+    assert b32encode(app.bin_key).decode() == scanned
+    later = sign_in("convener")
+    refused = later.post(VERIFY, {"code": code_for(noted)})
+    assert "That code did not match" in text_of(refused)
+    assert not passed_second_step(later)
+
+
+def test_the_first_sessions_key_no_longer_confirms_once_another_session_opened_the_page(
+    workspace: Workspace,
+) -> None:
+    attacker, user = sign_in("convener"), sign_in("convener")
+    noted = shown_key(attacker.get(AUTHENTICATOR))
+    user.get(AUTHENTICATOR)
+
+    response = attacker.post(AUTHENTICATOR, {"code": code_for(noted)})
+
+    assert "This set-up has expired" in text_of(response)
+    assert shown_key(response) != noted  # a new key, for this session only
+    assert not mfa.authenticator_apps(workspace.convener).exists()
+    assert not passed_second_step(attacker)
+
+
+def test_a_code_posted_by_a_session_that_never_opened_the_page_confirms_nothing(
+    workspace: Workspace,
+) -> None:
+    user, other = sign_in("convener"), sign_in("convener")
+    scanned = shown_key(user.get(AUTHENTICATOR))
+
+    response = other.post(AUTHENTICATOR, {"code": code_for(scanned)})
+
+    assert "This set-up has expired" in text_of(response)
+    assert not mfa.authenticator_apps(workspace.convener).exists()
+    assert not passed_second_step(other)
+
+
+def test_an_app_not_confirmed_within_an_hour_is_deleted_and_set_up_starts_again(
+    workspace: Workspace,
+) -> None:
+    client = sign_in("convener")
+    old_key = shown_key(client.get(AUTHENTICATOR))
+    someone_elses = AuthenticatorAppDevice.objects.create(
+        user=workspace.facilitator, name="Authenticator app", confirmed=False
+    )
+    AuthenticatorAppDevice.objects.filter(confirmed=False).update(
+        created_at=timezone.now() - timedelta(hours=1, minutes=1)
+    )
+
+    response = client.post(AUTHENTICATOR, {"code": code_for(old_key)})
+
+    assert "This set-up has expired" in text_of(response)
+    new_key = shown_key(response)
+    assert new_key != old_key
+    assert not AuthenticatorAppDevice.objects.filter(pk=someone_elses.pk).exists()
+    response = client.post(AUTHENTICATOR, {"code": code_for(new_key)})
+    assert len(codes_on(response)) == 10
+    assert mfa.authenticator_apps(workspace.convener).count() == 1
 
 
 def test_a_password_alone_cannot_add_an_app_to_an_account_that_has_one(

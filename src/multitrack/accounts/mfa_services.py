@@ -9,10 +9,12 @@ from __future__ import annotations
 import math
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django_otp import login as otp_login
@@ -33,6 +35,10 @@ RECOVERY_CODES_NAME = "Recovery codes"
 # 16 characters are 80 random bits.
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 RECOVERY_CODE_LENGTH = 16
+# The unconfirmed authenticator app a browser session is setting up: its id, in that session.
+PENDING_APP_SESSION_KEY = "multitrack_pending_authenticator_app"
+# An authenticator app not confirmed within this long is deleted; its set-up starts again.
+PENDING_APP_LIFETIME = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -61,16 +67,30 @@ def _clean(code: str) -> str:
 
 
 @transaction.atomic
-def authenticator_app_start(*, actor: Any) -> Any:
-    """The unconfirmed authenticator app the actor is setting up: reused, or made with a new key."""
-    device = (
-        AuthenticatorAppDevice.objects.filter(user=actor, confirmed=False).order_by("-pk").first()
+def authenticator_app_start(*, actor: Any, pending_id: object = None) -> Any:
+    """The unconfirmed authenticator app this browser session is setting up.
+
+    ``pending_id`` is the device this session started (kept in the session under
+    ``PENDING_APP_SESSION_KEY``); it is reused while it is unconfirmed, the actor's and younger
+    than ``PENDING_APP_LIFETIME``, so a reload shows the same key. Otherwise a new device with a
+    new key is made and the actor's other unconfirmed ones are deleted: a key is only ever shown
+    to the session that made it, so whoever opened the page elsewhere (with the password alone)
+    cannot note a key the real user later scans and confirms. Stale unconfirmed devices of
+    anyone are deleted on the way.
+    """
+    cutoff = timezone.now() - PENDING_APP_LIFETIME
+    AuthenticatorAppDevice.objects.filter(confirmed=False).filter(
+        Q(created_at__lt=cutoff) | Q(created_at__isnull=True)
+    ).delete()
+    unconfirmed = AuthenticatorAppDevice.objects.filter(user=actor, confirmed=False)
+    if isinstance(pending_id, int):
+        device = unconfirmed.filter(pk=pending_id).first()
+        if device is not None:
+            return device
+    unconfirmed.delete()
+    return AuthenticatorAppDevice.objects.create(
+        user=actor, name=AUTHENTICATOR_APP_NAME, confirmed=False
     )
-    if device is None:
-        device = AuthenticatorAppDevice.objects.create(
-            user=actor, name=AUTHENTICATOR_APP_NAME, confirmed=False
-        )
-    return device
 
 
 @transaction.atomic
@@ -86,9 +106,11 @@ def authenticator_app_create(*, actor: Any) -> Any:
 def authenticator_app_confirm(*, actor: Any, device: Any, code: str) -> Verification:
     """Confirm a new authenticator app with a code it shows; audited when it succeeds.
 
+    ``device`` must be the one this session started (``authenticator_app_start``), and not stale.
     Not one transaction: a wrong code must still count towards the device's throttling.
     """
-    if device.user_id != actor.pk or device.confirmed:
+    stale = device.created_at is None or device.created_at < timezone.now() - PENDING_APP_LIFETIME
+    if device.user_id != actor.pk or device.confirmed or stale:
         raise AuthenticatorAppDevice.DoesNotExist
     allowed, details = device.verify_is_allowed()
     if not allowed:

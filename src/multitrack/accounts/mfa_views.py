@@ -73,14 +73,24 @@ def two_step_authenticator(request: HttpRequest) -> HttpResponse:
     """Add an authenticator app: scan the QR code (or type the key), then enter a code."""
     if not mfa.may_add_second_factor(request.user):
         return redirect(reverse("two-step-verify") + "?" + request.GET.urlencode())
-    device = mfa_services.authenticator_app_start(actor=request.user)
+    # A key is shown to, and confirmed by, the session that made it: another gets a new key.
+    pending_id = request.session.get(mfa_services.PENDING_APP_SESSION_KEY)
+    device = mfa_services.authenticator_app_start(actor=request.user, pending_id=pending_id)
+    request.session[mfa_services.PENDING_APP_SESSION_KEY] = device.pk
     form = CodeForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and device.pk != pending_id:
+        form.add_error(
+            "code",
+            "This set-up has expired. Scan the new QR code below (or type the new key) into your "
+            "authenticator app, then enter the code it shows.",
+        )
+    elif request.method == "POST" and form.is_valid():
         first = not mfa.has_second_factor(request.user)
         result = mfa_services.authenticator_app_confirm(
             actor=request.user, device=device, code=form.cleaned_data["code"]
         )
         if result.ok:
+            request.session.pop(mfa_services.PENDING_APP_SESSION_KEY, None)
             if not mfa.is_verified(request.user):
                 mfa_services.session_verified(request, result.device)
             codes = mfa_services.recovery_codes_ensure(actor=request.user)
