@@ -10,14 +10,23 @@ import pytest
 from django.apps import apps
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
-from django.db import connection
+from django.db import connection, models
 from django.urls import reverse
 
 from multitrack.accounts.models import AuditEvent, Role
 from multitrack.actors.capacity import Capacity
-from multitrack.actors.forgetting import REPLACEMENT, forget_plan, scrub
+from multitrack.actors.forgetting import (
+    EXEMPT,
+    REPLACEMENT,
+    TERM_LIST_FIELDS,
+    TEXT_FIELDS,
+    TextFields,
+    forget_plan,
+    scrub,
+    text_targets,
+)
 from multitrack.actors.models import ForgetReason, Person
 from multitrack.actors.services import (
     affiliation_add,
@@ -618,3 +627,190 @@ def test_kept_word_lists_lose_the_names_in_any_form(workspace: Workspace, subjec
     person_forget(actor=workspace.convener, person=subject, reason="request")
     non_paper.refresh_from_db()
     assert non_paper.override_terms == [REPLACEMENT, "harbour"]
+
+
+# Only the person's processes are touched (security review, #6).
+
+
+def _registry_records(conflict: Any, text: str) -> list[Any]:
+    """A record of every registry model that can hold text, in ``conflict``, naming ``text``."""
+    from multitrack.actors.models import ContestedTerm
+    from multitrack.ideas.models import Agreement, OfficialTrack, Provision, Round, StatusChange
+
+    track = OfficialTrack.objects.create(
+        conflict=conflict, name=f"Talks of {text}", mediator=f"{text}'s office"
+    )
+    agreement = Agreement.objects.create(
+        official_track=track,
+        title=f"Accord with {text}",
+        date=datetime.date(2025, 5, 1),
+        other_signatories=f"Witnessed by {text}",
+    )
+    return [
+        track,
+        agreement,
+        Provision.objects.create(agreement=agreement, number="1", text=f"{text} guarantees it."),
+        Round.objects.create(
+            official_track=track,
+            title=f"Round with {text}",
+            start_date=datetime.date(2025, 4, 1),
+            venue=f"{text}'s house",
+            outcome=f"{text} walked out.",
+        ),
+        StatusChange.objects.create(
+            official_track=track,
+            status=StatusChange._meta.get_field("status").choices[0][0],
+            date=datetime.date(2025, 4, 2),
+            reason=f"{text} resigned.",
+        ),
+        ContestedTerm.objects.create(
+            conflict=conflict, term="the coast", neutral_wording="the shore", note=f"{text}'s term"
+        ),
+    ]
+
+
+def _texts(obj: Any) -> list[str]:
+    obj.refresh_from_db()
+    return [
+        str(field.value_from_object(obj))
+        for field in obj._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField))
+    ]
+
+
+def test_text_of_another_process_is_left_untouched(workspace: Workspace, subject: Person) -> None:
+    ws = workspace
+    subject.aliases = [ALIAS, "Hope"]
+    subject.save()
+    elsewhere = f"{REAL_NAME}, {PSEUDONYM}, {ALIAS} and Zanele will meet; we hope so."
+    other_note = Note.objects.create(meeting=ws.other_meeting, text=elsewhere)
+    standalone = Consultation.objects.create(
+        title=f"Ask {REAL_NAME}", question="What next?", description="We hope and will see."
+    )
+    own_note = Note.objects.create(meeting=ws.meeting, text="We hope the ferry will run.")
+
+    person_forget(
+        actor=ws.convener, person=subject, reason=ForgetReason.REQUEST, also_remove=["Zanele"]
+    )
+
+    assert Note.objects.get(pk=other_note.pk).text == elsewhere
+    assert Consultation.objects.get(pk=standalone.pk).title == f"Ask {REAL_NAME}"
+    assert Note.objects.get(pk=own_note.pk).text == "We hope the ferry will run."
+
+
+def test_conflict_records_another_process_uses_are_left_untouched(
+    workspace: Workspace, subject: Person
+) -> None:
+    ws = workspace
+    ws.other_process.conflict = ws.process.conflict
+    ws.other_process.save()
+    records = _registry_records(ws.process.conflict, REAL_NAME)
+    before = [_texts(record) for record in records]
+
+    person_forget(actor=ws.convener, person=subject, reason=ForgetReason.REQUEST)
+
+    assert [_texts(record) for record in records] == before
+    assert not any(REAL_NAME in note.text for note in Note.objects.all())
+
+
+def test_conflict_records_and_venues_of_their_own_processes_are_scrubbed(
+    workspace: Workspace, subject: Person
+) -> None:
+    from multitrack.practice.models import RefusedVenue
+
+    ws = workspace
+    conflict = ws.process.conflict
+    conflict.summary = f"{ALIAS} brokered the truce."
+    conflict.customs = f"Greet {REAL_NAME} first."
+    conflict.sensitivities = f"Never mention {PSEUDONYM}."
+    conflict.save()
+    records = _registry_records(conflict, REAL_NAME)
+    venue = RefusedVenue.objects.create(
+        process=ws.process,
+        party=PartyFactory(conflict=conflict),
+        venue=f"{REAL_NAME}'s farm",
+        reason=f"{ALIAS} lives there.",
+    )
+
+    person_forget(actor=ws.convener, person=subject, reason=ForgetReason.REQUEST)
+
+    for record in [conflict, venue, *records]:
+        texts = " ".join(_texts(record))
+        assert REAL_NAME not in texts and ALIAS not in texts and PSEUDONYM not in texts
+        assert REPLACEMENT in texts
+
+
+@pytest.mark.parametrize("word", ["and", "will", "Zee", "  the  ", "Hope"])
+def test_a_typed_common_or_short_word_is_refused_and_nothing_changes(
+    workspace: Workspace, subject: Person, word: str
+) -> None:
+    notes = sorted(note.text for note in Note.objects.all())
+
+    with pytest.raises(ValidationError, match=r"shorter than 4 letters|common word"):
+        person_forget(
+            actor=workspace.convener,
+            person=subject,
+            reason=ForgetReason.REQUEST,
+            also_remove=[SURNAME, word],
+        )
+
+    assert Person.objects.get(pk=subject.pk).display_name == REAL_NAME
+    assert sorted(note.text for note in Note.objects.all()) == notes
+
+
+def test_page_refuses_a_common_word_with_a_message_and_changes_nothing(
+    workspace: Workspace, subject: Person
+) -> None:
+    response = workspace.client_for(workspace.convener).post(
+        _url(subject), {"reason": "request", "confirm": PSEUDONYM, "also_remove": "Okonkwo\nwill"}
+    )
+
+    assert response.status_code == 200
+    assert "“will” is a common word" in response.content.decode()
+    assert not Person.objects.get(pk=subject.pk).is_forgotten
+
+
+def test_command_refuses_a_short_word_without_echoing_it(subject: Person) -> None:
+    with pytest.raises(CommandError, match="shorter than 4 letters") as raised:
+        _command(str(subject.pk), "--reason", "request", "--also-remove", "Zee", "--yes")
+    assert "Zee" not in str(raised.value)
+    assert not Person.objects.get(pk=subject.pk).is_forgotten
+
+
+def test_page_counts_the_changes_per_process(workspace: Workspace, subject: Person) -> None:
+    Note.objects.create(meeting=workspace.other_meeting, text=f"{REAL_NAME}.")
+    plan = forget_plan(subject)
+
+    assert set(plan.texts_by_place) == {workspace.process.title}
+    page = workspace.client_for(workspace.convener).get(_url(subject)).content.decode()
+    count = plan.texts_by_place[workspace.process.title]
+    assert f"Free text in process “Harbour dialogue”: {count} record(s) changed." in page
+    assert "Secret channel" not in page
+
+
+# The list of text fields stays complete and true.
+
+
+def test_every_text_field_of_the_project_is_scrubbed_or_exempt_with_a_reason() -> None:
+    listed = {
+        f"{spec.label}.{name}" for spec in (*TEXT_FIELDS, *TERM_LIST_FIELDS) for name in spec.fields
+    }
+    found = {
+        f"{model._meta.label}.{field.name}"
+        for model in apps.get_models()
+        if model.__module__.startswith("multitrack.")
+        for field in model._meta.concrete_fields
+        if isinstance(field, (models.CharField, models.TextField, models.JSONField))
+        and not field.choices
+    }
+    assert sorted(found - listed - set(EXEMPT)) == []
+    assert sorted(set(EXEMPT) - found) == [], "exempt fields that no longer exist"
+    assert sorted(set(EXEMPT) & listed) == [], "fields both scrubbed and exempt"
+    assert all(reason for reason in EXEMPT.values())
+    assert len(list(text_targets())) == len(TEXT_FIELDS)
+
+
+def test_a_listed_field_that_does_not_exist_is_an_error() -> None:
+    wrong = TextFields("processes.MeetingAttachment", ("title",), "x", process="meeting__process")
+    with pytest.raises(ImproperlyConfigured, match="title"):
+        list(text_targets((wrong,)))

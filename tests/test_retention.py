@@ -116,7 +116,6 @@ def test_expired_meeting_content_is_deleted_and_the_rest_kept(kept_a_year: Works
         "attachments": 0,
         "ties": 1,
         "survey_responses_unlinked": 1,
-        "survey_texts_blanked": 0,
     }
 
 

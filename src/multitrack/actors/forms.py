@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from multitrack.accounts.access import processes_where
 from multitrack.accounts.permissions import Permission
+from multitrack.actors import forgetting
 from multitrack.actors.capacity import Capacity
 from multitrack.actors.countries import country_choices
 from multitrack.actors.models import ForgetReason, Organisation, Party, Person
@@ -238,8 +239,9 @@ class PersonForgetForm(forms.Form):
         required=False,
         label="Other words that name them",
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Other words that name them in notes and texts (a surname used alone, a "
-        "nickname), one per line. Replaced too, and never stored.",
+        help_text="Other words that name them in notes and texts of their processes (a surname "
+        "used alone, a nickname), one per line, at least 4 letters and not a common word. "
+        "Replaced too, and never stored.",
     )
     confirm = forms.CharField(
         max_length=100, label="Type the pseudonym to confirm", help_text="This cannot be undone."
@@ -257,5 +259,6 @@ class PersonForgetForm(forms.Form):
         return typed
 
     def clean_also_remove(self) -> list[str]:
-        lines = self.cleaned_data["also_remove"].splitlines()
-        return [line.strip() for line in lines if line.strip()]
+        """The words, one a line; refused if any is shorter than 4 letters or a common word
+        (it would be replaced in every text of the person's processes)."""
+        return forgetting.refuse_common_words(self.cleaned_data["also_remove"].splitlines())

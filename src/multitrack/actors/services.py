@@ -263,31 +263,38 @@ def forget_people(
     drop_categories: bool = False,
     also_remove: Sequence[str] = (),
 ) -> list[Person]:
-    """Forget several people at once (one scan of the free text for all their names).
+    """Forget several people at once (retention forgets everyone whose processes ended).
 
     No permission check: callers check (``person_forget``) or are the operator's own commands
-    (``apply_retention``). Already forgotten people are left as they are. Audited per person and
-    process, with counts and the reason's code only: never a name.
+    (``apply_retention``). Already forgotten people are left as they are. Each person's names
+    are replaced only in the text of their own processes (``forgetting.scope_of``), and
+    ``also_remove`` words too short or too common are refused (ValidationError, nothing
+    changes). Audited per person and process, with counts and the reason's code only: never a
+    name.
     """
     if reason not in ForgetReason.values:
         raise ValidationError({"reason": "Choose why the person is forgotten."})
+    extra_words = forgetting.refuse_common_words(also_remove)
     people = [p for p in people if not p.is_forgotten]
     if not people:
         return []
-    names = [name for person in people for name in forgetting.names_of(person)]
-    names += [word.strip() for word in also_remove if word.strip()]
     # Text first: a record scrubbed here may be deleted or unlinked below, never the reverse.
-    texts = forgetting.text_changes(names)
-    forgetting.apply_text_changes(texts)
-    for entry, cleaned in forgetting.admin_log_changes(names):
-        entry.object_repr = cleaned
-        entry.save(update_fields=["object_repr"])
+    # One person at a time, each within their own processes, each reading what the previous
+    # one saved.
+    texts: dict[int, int] = {}
+    for person in people:
+        names = [*forgetting.names_of(person), *extra_words]
+        changes = forgetting.text_changes(names, forgetting.scope_of(person))
+        forgetting.apply_text_changes(changes)
+        texts[person.pk] = len(changes)
+        for entry, cleaned in forgetting.admin_log_changes(person, names):
+            entry.object_repr = cleaned
+            entry.save(update_fields=["object_repr"])
     for person in people:
         process_ids = list(person.process_roles.values_list("process_id", flat=True))
         counts = _forget_records(person, reason=reason, drop_categories=drop_categories)
         detail = {"reason": reason, **counts}
-        if len(people) == 1:
-            detail["texts"] = len(texts)
+        detail["texts"] = texts[person.pk]
         for process in Process.objects.filter(pk__in=process_ids) or [None]:
             audit(
                 actor=actor,

@@ -4,7 +4,7 @@ A process with ``retention_months = N`` keeps, for N months after each meeting:
 
 - the meeting's notes and attachments (then deleted, files included);
 - who answered its surveys, when a survey was not anonymous (then unlinked: the answers stay,
-  anonymous, so survey results do not change), and any free text of the answers (then blanked);
+  anonymous, so survey results do not change; surveys hold no free text);
 
 and for N months after the day they were observed, the relationship ties recorded in it.
 
@@ -24,25 +24,18 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.apps import apps
-from django.db import models, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from multitrack.accounts.audit import audit
 from multitrack.actors.models import ForgetReason, Person
 from multitrack.processes.models import Meeting, Note, Process
 
+
 # Free text of survey answers, if the survey models have any (blanked when it expires).
-SURVEY_TEXT_FIELDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("practice.SurveyResponse", ("comment", "free_text", "text")),
-    ("practice.SurveyAnswer", ("comment", "free_text", "text")),
-)
-
-
 def months_before(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` calendar months earlier (the month's last day if it is shorter):
     ``months_before(date(2025, 3, 31), 1) == date(2025, 2, 28)``."""
@@ -69,7 +62,6 @@ class ProcessRetention:
     attachments: int = 0
     ties: int = 0
     survey_responses_unlinked: int = 0
-    survey_texts_blanked: int = 0
 
     @property
     def changed(self) -> bool:
@@ -79,7 +71,6 @@ class ProcessRetention:
                 self.attachments,
                 self.ties,
                 self.survey_responses_unlinked,
-                self.survey_texts_blanked,
             )
         )
 
@@ -89,7 +80,6 @@ class ProcessRetention:
             "attachments": self.attachments,
             "ties": self.ties,
             "survey_responses_unlinked": self.survey_responses_unlinked,
-            "survey_texts_blanked": self.survey_texts_blanked,
         }
 
     def line(self) -> str:
@@ -138,33 +128,9 @@ class RetentionReport:
         return lines
 
 
-def _model(label: str) -> type[models.Model] | None:
-    try:
-        return apps.get_model(label)
-    except LookupError:
-        return None
-
-
-def _text_fields(model: type[models.Model], wanted: tuple[str, ...]) -> list[str]:
-    present = {f.name for f in model._meta.get_fields() if isinstance(f, models.Field)}
-    return [name for name in wanted if name in present]
-
-
-def _attachments(process: Process, cutoff: datetime.date) -> Iterator[models.Model]:
-    """Attachments of the process's expired meetings, if the project has attachments."""
-    model = _model("processes.MeetingAttachment")
-    if model is None:
-        return iter(())
-    fields = {f.name for f in model._meta.get_fields()}
-    if "meeting" not in fields:
-        return iter(())
-    return model._default_manager.filter(
-        meeting__process=process, meeting__date__lt=cutoff
-    ).iterator()
-
-
 def _apply_to_process(process: Process, today: datetime.date) -> ProcessRetention:
     from multitrack.practice.models import RelationshipTie, SurveyResponse
+    from multitrack.processes.models import MeetingAttachment
 
     if process.retention_months is None:
         raise ValueError(f"Process {process.pk} has no retention period; nothing to apply.")
@@ -176,7 +142,8 @@ def _apply_to_process(process: Process, today: datetime.date) -> ProcessRetentio
     entry.notes = notes.count()
     notes.delete()
 
-    for attachment in _attachments(process, cutoff):
+    attachments = MeetingAttachment.objects.filter(meeting__in=expired_meetings)
+    for attachment in attachments.iterator():
         # Its file goes once the deletion commits (processes.apps, post_delete): a dry run or a
         # failure rolls back and leaves every file in place.
         attachment.delete()
@@ -190,25 +157,6 @@ def _apply_to_process(process: Process, today: datetime.date) -> ProcessRetentio
         survey__process=process, survey__meeting__date__lt=cutoff
     )
     entry.survey_responses_unlinked = responses.exclude(respondent=None).update(respondent=None)
-    for label, wanted in SURVEY_TEXT_FIELDS:
-        model = _model(label)
-        if model is None:
-            continue
-        names = _text_fields(model, wanted)
-        if not names:
-            continue
-        link = "survey" if label.endswith("SurveyResponse") else "response__survey"
-        rows = model._default_manager.filter(
-            **{f"{link}__process": process, f"{link}__meeting__date__lt": cutoff}
-        )
-        # Through the model, one row at a time: the text may be encrypted, so no SQL filter.
-        for row in list(rows):
-            changed = [name for name in names if getattr(row, name)]
-            if changed:
-                for name in changed:
-                    setattr(row, name, "")
-                row.save(update_fields=changed)
-                entry.survey_texts_blanked += 1
     return entry
 
 

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from multitrack.actors.forgetting import forget_plan
+from multitrack.actors.forgetting import forget_plan, refuse_common_words
 from multitrack.actors.models import ForgetReason, Person
 from multitrack.actors.services import person_forget
 
@@ -69,6 +69,13 @@ class Command(BaseCommand):
             actor = get_user_model().objects.filter(username=by, is_active=True).first()
             if actor is None:
                 raise CommandError(f"There is no active account named {by!r}.")
+        try:
+            also_remove = refuse_common_words(also_remove)
+        except ValidationError:  # the message quotes the word: keep names off the terminal
+            raise CommandError(
+                "Nothing was changed: an --also-remove word is shorter than 4 letters or a "
+                "common word, and replacing it would change unrelated text."
+            ) from None
         plan = forget_plan(person, drop_categories=drop_categories, also_remove=also_remove)
         self.stdout.write(f"Forgetting person #{person.pk}:")
         for line in plan.lines():
