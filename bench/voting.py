@@ -33,7 +33,7 @@ from types import TracebackType
 from typing import Any
 
 import psycopg
-from pgcluster import ThrowawayPostgres, free_port, wait_for
+from pgcluster import ThrowawayPostgres, children, free_port, wait_for
 
 REPO = Path(__file__).resolve().parent.parent
 REQUEST_TIMEOUT = 30.0  # seconds; a vote unanswered by then counts as an error
@@ -58,19 +58,6 @@ def cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(stat[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 @dataclass
