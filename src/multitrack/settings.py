@@ -226,9 +226,10 @@ MEDIA_ROOT = Path(envstr("MULTITRACK_UPLOAD_DIR") or VAR_DIR / "uploads").resolv
 WHITENOISE_USE_FINDERS = not PRODUCTION
 WHITENOISE_AUTOREFRESH = DEBUG
 
-# Rate limits, login throttling and the opinion-map debounce count in the cache, so every web
-# process must share one: the database in production (run `multitrack createcachetable` once),
-# process memory elsewhere. MULTITRACK_CACHE=memory|database overrides.
+# Login throttling counts in the cache, and the hourly key that hashes addresses for the vote
+# limits lives there, so every web process must share one: the database in production (run
+# `multitrack createcachetable` once), process memory elsewhere. MULTITRACK_CACHE=memory|database
+# overrides.
 _CACHE_KIND = envstr("MULTITRACK_CACHE") or ("database" if PRODUCTION else "memory")
 if _CACHE_KIND not in {"memory", "database"}:
     raise ConfigurationError(
@@ -303,8 +304,10 @@ TASKS = {
 }
 # Seconds a recompute waits after the first new vote, so a burst of votes makes one fit.
 MULTITRACK_MAP_DEBOUNCE_SECONDS = envint("MULTITRACK_MAP_DEBOUNCE_SECONDS", default=10)
-# Rate limits, per minute. The per-address count is kept in the cache under a keyed hash whose
-# key is replaced every hour; no address is ever written to the database or the logs.
+# Rate limits, per minute, counted in the database (consultations.RateCount, an UNLOGGED table
+# on PostgreSQL) by one atomic upsert. An address appears there only as a keyed hash whose key is
+# made for each clock hour and kept in the shared cache; no address is ever written to the
+# database or the logs.
 MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE = envint(
     "MULTITRACK_VOTES_PER_PARTICIPANT_PER_MINUTE", default=60
 )
