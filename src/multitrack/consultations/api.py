@@ -68,9 +68,12 @@ class GroupOut(Schema):
 
 
 class ResultsOut(Schema):
+    participants: Literal["everyone", "invited"]
+    invited_map_exists: bool
     computed_at: datetime.datetime | None
     engine_version: str | None
     random_state: int | None
+    map_n_participants: int | None
     n_participants: int
     n_votes: int
     groups: list[GroupOut]
@@ -141,13 +144,27 @@ def get_consultation(request: HttpRequest, consultation_id: Id) -> Any:
 
 
 @router.get("/{consultation_id}/results", response={200: ResultsOut, **READ_ERRORS, 403: ErrorOut})
-def get_results(request: HttpRequest, consultation_id: Id) -> Any:
-    """The latest stored map: groups, consensus, bridging (members with results access)."""
-    found = selectors.results_of(access_results(caller(request), consultation_id))
+def get_results(
+    request: HttpRequest,
+    consultation_id: Id,
+    participants: Literal["everyone", "invited"] = "everyone",
+) -> Any:
+    """The latest stored map: groups, consensus, bridging (members with results access).
+
+    ``participants=invited`` gives the map of the votes of participants who are not anonymous
+    (invited or imported) only; it exists when both kinds have voted (``invited_map_exists``),
+    and otherwise the answer has no map (``computed_at`` null, no groups).
+    """
+    found = selectors.results_of(
+        access_results(caller(request), consultation_id), participants=participants
+    )
     return {
+        "participants": participants,
+        "invited_map_exists": found.invited_map is not None,
         "computed_at": found.map.computed_at if found.map else None,
         "engine_version": found.map.engine_version if found.map else None,
         "random_state": found.map.random_state if found.map else None,
+        "map_n_participants": found.map.n_participants if found.map else None,
         "n_participants": found.n_participants,
         "n_votes": found.n_votes,
         "groups": [

@@ -272,9 +272,25 @@ class VoteRecord(models.Model):
 
 
 class OpinionMap(models.Model):
-    """A stored result of the opinion engine; enough to reproduce it (version, random state)."""
+    """A stored result of the opinion engine; enough to reproduce it (version, random state).
+
+    Each fit stores a map of everyone's votes and, when the consultation has both anonymous
+    and invited (or imported) participants, a second map of the invited participants' votes
+    only, with the same ``computed_at``: an anonymous vote is bounded only by a cookie.
+    """
+
+    class Participants(models.TextChoices):
+        EVERYONE = "everyone", "Everyone"
+        INVITED = "invited", "Invited participants only"
 
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="maps")
+    participants = models.CharField(
+        max_length=8,
+        choices=Participants.choices,
+        default=Participants.EVERYONE,
+        help_text="Whose votes the map is fitted on: everyone's, or only those of participants "
+        "who are not anonymous (invited or imported).",
+    )
     computed_at = models.DateTimeField(default=timezone.now)
     engine_version = models.CharField(max_length=100)
     random_state = models.BigIntegerField()

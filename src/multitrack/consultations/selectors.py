@@ -58,9 +58,13 @@ def is_votable(statement: Statement, consultation: Consultation) -> bool:
     )
 
 
-def latest_map(consultation: Consultation) -> OpinionMap | None:
-    """The most recent stored map, or None before the first fit."""
-    return consultation.maps.order_by("-computed_at", "-pk").first()
+def latest_map(
+    consultation: Consultation, *, participants: str = OpinionMap.Participants.EVERYONE
+) -> OpinionMap | None:
+    """The most recent stored map of everyone's votes (or of invited participants' only)."""
+    return (
+        consultation.maps.filter(participants=participants).order_by("-computed_at", "-pk").first()
+    )
 
 
 def next_statement(
@@ -239,7 +243,10 @@ class Results:
     """Everything a results page or report shows."""
 
     consultation: Consultation
-    map: OpinionMap | None
+    map: OpinionMap | None  # the map shown: of everyone, or of invited participants only
+    participants: str  # whose map was asked for (OpinionMap.Participants)
+    everyone_map: OpinionMap | None
+    invited_map: OpinionMap | None  # None unless both anonymous and invited people voted
     statements: dict[int, Statement]
     groups: list[GroupCard]
     consensus_agree: list[Statement]
@@ -253,9 +260,25 @@ class Results:
     timeline: dict[str, Any] | None
 
 
-def results_of(consultation: Consultation) -> Results:
-    """The latest stored map of a consultation, joined with its statements, as cards."""
-    stored = latest_map(consultation)
+def results_of(
+    consultation: Consultation, *, participants: str = OpinionMap.Participants.EVERYONE
+) -> Results:
+    """The latest stored map of a consultation, joined with its statements, as cards.
+
+    ``participants="invited"`` shows the map of the invited participants' votes only, made by
+    the same fit as the latest map of everyone's (None when that fit made none).
+    """
+    everyone_map = latest_map(consultation)
+    invited_map = (
+        consultation.maps.filter(
+            participants=OpinionMap.Participants.INVITED, computed_at=everyone_map.computed_at
+        )
+        .order_by("-pk")
+        .first()
+        if everyone_map
+        else None
+    )
+    stored = invited_map if participants == OpinionMap.Participants.INVITED else everyone_map
     statements = {s.number: s for s in consultation.statements.all()}
     result = stored.result if stored else {}
     groups = [
@@ -283,6 +306,9 @@ def results_of(consultation: Consultation) -> Results:
     return Results(
         consultation=consultation,
         map=stored,
+        participants=participants,
+        everyone_map=everyone_map,
+        invited_map=invited_map,
         statements=statements,
         groups=groups,
         consensus_agree=[statements[n] for n in consensus.get("agree", []) if n in statements],

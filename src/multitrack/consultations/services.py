@@ -843,40 +843,66 @@ def map_recompute(*, consultation_id: int) -> OpinionMap | None:
                 return None
             votes = list(
                 Vote.objects.filter(consultation=consultation).values_list(
-                    "participant__number", "statement__number", "value", "cast_at"
+                    "participant__number",
+                    "statement__number",
+                    "value",
+                    "cast_at",
+                    "participant__origin",
                 )
             )
             statuses = list(consultation.statements.values_list("number", "status", "is_meta"))
             previous = latest_map(consultation)
+            previous_invited = latest_map(
+                consultation, participants=OpinionMap.Participants.INVITED
+            )
         if not votes:
             return None
-        random_state = consultation.pk
-        fitted = maps.fit(
-            participants=(v[0] for v in votes),
-            statements=(v[1] for v in votes),
-            values=(v[2] for v in votes),
-            rejected=[n for n, status, _ in statuses if status == Statement.Status.REJECTED],
-            meta=[n for n, _, is_meta in statuses if is_meta],
-            previous=previous.state if previous else None,
-            random_state=random_state,
-        )
-        stored = OpinionMap.objects.create(
-            consultation=consultation,
-            engine_version=fitted.engine_version,
-            random_state=random_state,
-            n_participants=fitted.n_participants,
-            n_statements=fitted.n_statements,
-            n_votes=fitted.n_votes,
-            last_vote_at=max(v[3] for v in votes),
-            duration_ms=int((time.monotonic() - started) * 1000),
-            result=fitted.result,
-            state=fitted.state,
-            warm_start_from=previous,
-        )
+        rejected = [n for n, status, _ in statuses if status == Statement.Status.REJECTED]
+        meta = [n for n, _, is_meta in statuses if is_meta]
+        computed_at = timezone.now()
+
+        def fit_and_build(
+            chosen: list[tuple[Any, ...]], participants: str, warm: OpinionMap | None
+        ) -> OpinionMap:
+            fitted = maps.fit(
+                participants=(v[0] for v in chosen),
+                statements=(v[1] for v in chosen),
+                values=(v[2] for v in chosen),
+                rejected=rejected,
+                meta=meta,
+                previous=warm.state if warm else None,
+                random_state=consultation.pk,
+            )
+            return OpinionMap(
+                consultation=consultation,
+                participants=participants,
+                computed_at=computed_at,
+                engine_version=fitted.engine_version,
+                random_state=consultation.pk,
+                n_participants=fitted.n_participants,
+                n_statements=fitted.n_statements,
+                n_votes=fitted.n_votes,
+                last_vote_at=max(v[3] for v in chosen),
+                result=fitted.result,
+                state=fitted.state,
+                warm_start_from=warm,
+            )
+
+        built = [fit_and_build(votes, OpinionMap.Participants.EVERYONE, previous)]
+        # Anonymous votes are bounded only by a cookie: when both kinds voted, also fit the
+        # map of the participants who are not anonymous (invited or imported) alone.
+        invited = [v for v in votes if v[4] != Participant.Origin.ANONYMOUS]
+        if invited and len(invited) < len(votes):
+            built.append(fit_and_build(invited, OpinionMap.Participants.INVITED, previous_invited))
+        duration_ms = int((time.monotonic() - started) * 1000)
+        for one in built:
+            one.duration_ms = duration_ms
+        # One insert for all the maps of this fit: a stopped worker leaves none of them.
+        stored = OpinionMap.objects.bulk_create(built)[0]
     logger.info(
         "consultation %s map recomputed: %s votes in %s ms",
         consultation.pk,
-        fitted.n_votes,
+        stored.n_votes,
         stored.duration_ms,
     )
     limits.prune_rate_counts()

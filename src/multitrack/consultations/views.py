@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,7 +29,7 @@ from multitrack.consultations.forms import (
     ModerationForm,
     SeedForm,
 )
-from multitrack.consultations.models import Consultation, Statement
+from multitrack.consultations.models import Consultation, OpinionMap, Statement
 from multitrack.processes.access import access_process_by_id
 from multitrack.web.csv_safety import safe_writer
 from multitrack.web.uploads import upload_was_refused
@@ -204,11 +204,14 @@ def moderation_queue(request: HttpRequest, pk: int) -> HttpResponse:
 def results(request: HttpRequest, pk: int) -> HttpResponse:
     """The opinion map, groups, consensus and bridging statements, participation over time."""
     consultation = access_results(request.user, pk)
+    participants = request.GET.get("participants", OpinionMap.Participants.EVERYONE)
+    if participants not in OpinionMap.Participants.values:
+        return HttpResponseBadRequest("Unknown participants: use everyone or invited.")
     return render(
         request,
         "consultations/results.html",
         {
-            "results": selectors.results_of(consultation),
+            "results": selectors.results_of(consultation, participants=participants),
             "signals": selectors.abuse_signals(consultation),
             "consultation": consultation,
             "can_run": can_in_consultation(
