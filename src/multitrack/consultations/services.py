@@ -414,11 +414,9 @@ def vote_cast_by_number(*, participant: Participant, number: int, value: int) ->
     map_request(consultation_id=consultation.pk)
 
 
-# The vote endpoint's statement on PostgreSQL: count the vote against both rate limits, and
-# only when both allow it, find the participant (by the hash of its browser secret) in the
-# consultation of the link, check every rule of vote_cast, append the record, set the effective
-# vote and mark the map stale. One round trip, atomic; the counters are committed with it.
-_COUNTED_VOTE_SQL = """
+# The vote endpoint's statement on PostgreSQL, in three parts. First, count the vote against
+# both rate limits (one atomic upsert of the two counters).
+_COUNT_BOTH_LIMITS = """
 WITH hits AS (
     INSERT INTO {rate} AS r (key, window_end, count)
     VALUES (%(address_counter)s, %(window_end)s, 1), (%(participant_counter)s, %(window_end)s, 1)
@@ -432,7 +430,10 @@ WITH hits AS (
            max(count) FILTER (WHERE key = %(participant_counter)s) AS by_participant,
            max(window_end) AS window_end
     FROM hits
-), target AS (
+"""
+# Then, only when both limits allow it, find the participant (by the hash of its browser secret)
+# in the consultation of the link, check every rule of vote_cast and append the record ...
+_FIND_PARTICIPANT_AND_RECORD = """), target AS (
     SELECT c.id AS consultation_id, p.id AS participant_id, p.origin, s.id AS statement_id
     FROM counted
     CROSS JOIN {participant} p
@@ -450,39 +451,10 @@ WITH hits AS (
     INSERT INTO {record} (consultation_id, participant_id, statement_id, value, origin, cast_at)
     SELECT consultation_id, participant_id, statement_id, %(value)s, origin, %(now)s FROM target
     RETURNING consultation_id, participant_id, statement_id
-), vote AS (
-    INSERT INTO {vote} (consultation_id, participant_id, statement_id, value, cast_at)
-    SELECT consultation_id, participant_id, statement_id, %(value)s, %(now)s FROM record
-    ON CONFLICT (participant_id, statement_id)
-    DO UPDATE SET value = EXCLUDED.value, cast_at = EXCLUDED.cast_at
-    RETURNING consultation_id
-), stale AS (
-    UPDATE {consultation} SET map_requested_at = %(now)s
-    WHERE id = (SELECT consultation_id FROM vote)
-      AND (map_requested_at IS NULL OR map_requested_at < %(lost_before)s)
-    RETURNING id
-)
-SELECT by_address, by_participant, window_end,
-       (SELECT consultation_id FROM vote), EXISTS (SELECT FROM stale)
-FROM counted
 """
-# A newcomer's first vote: the same, and the anonymous participant is created with it (only
-# when the vote is stored, so a refused first vote leaves no participant behind).
-_COUNTED_FIRST_VOTE_SQL = """
-WITH hits AS (
-    INSERT INTO {rate} AS r (key, window_end, count)
-    VALUES (%(address_counter)s, %(window_end)s, 1), (%(participant_counter)s, %(window_end)s, 1)
-    ON CONFLICT (key) DO UPDATE SET
-        count = CASE WHEN excluded.window_end > r.window_end THEN 1 ELSE r.count + 1 END,
-        window_end = CASE WHEN excluded.window_end > r.window_end
-                          THEN excluded.window_end ELSE r.window_end END
-    RETURNING key, count, window_end
-), counted AS (
-    SELECT max(count) FILTER (WHERE key = %(address_counter)s) AS by_address,
-           max(count) FILTER (WHERE key = %(participant_counter)s) AS by_participant,
-           max(window_end) AS window_end
-    FROM hits
-), target AS (
+# ... or, for a newcomer's first vote, create the anonymous participant with it (only when the
+# vote is stored, so a refused first vote leaves no participant behind).
+_JOIN_AND_RECORD = """), target AS (
     SELECT c.id AS consultation_id, s.id AS statement_id
     FROM counted
     CROSS JOIN {consultation} c
@@ -505,7 +477,10 @@ WITH hits AS (
            %(now)s
     FROM joined CROSS JOIN target
     RETURNING consultation_id, participant_id, statement_id
-), vote AS (
+"""
+# Last, set the effective vote and mark the map stale. One round trip, atomic; the counters are
+# committed with it.
+_SET_VOTE_AND_MARK_STALE = """), vote AS (
     INSERT INTO {vote} (consultation_id, participant_id, statement_id, value, cast_at)
     SELECT consultation_id, participant_id, statement_id, %(value)s, %(now)s FROM record
     ON CONFLICT (participant_id, statement_id)
@@ -521,6 +496,26 @@ SELECT by_address, by_participant, window_end,
        (SELECT consultation_id FROM vote), EXISTS (SELECT FROM stale)
 FROM counted
 """
+
+
+@functools.cache
+def _vote_sql(*, newcomer: bool) -> str:
+    """The vote statement with its table names, put together once per process."""
+    parts = (
+        _COUNT_BOTH_LIMITS,
+        _JOIN_AND_RECORD if newcomer else _FIND_PARTICIPANT_AND_RECORD,
+        _SET_VOTE_AND_MARK_STALE,
+    )
+    return "".join(parts).format(
+        rate=RateCount._meta.db_table,
+        participant=Participant._meta.db_table,
+        consultation=Consultation._meta.db_table,
+        statement=Statement._meta.db_table,
+        record=VoteRecord._meta.db_table,
+        vote=Vote._meta.db_table,
+    )
+
+
 # A map request older than this was lost (its task failed, or queueing it failed after the
 # vote was stored): the next vote renews it instead of waiting for it forever.
 MAP_REQUEST_LOST_SECONDS = 15 * 60
@@ -590,15 +585,7 @@ def vote_cast_counted(
     """
     if value not in (-1, 0, 1):
         raise ValidationError({"value": "A vote is agree (1), disagree (-1) or pass (0)."})
-    template = _COUNTED_VOTE_SQL if participant_number is None else _COUNTED_FIRST_VOTE_SQL
-    sql = template.format(
-        rate=RateCount._meta.db_table,
-        participant=Participant._meta.db_table,
-        consultation=Consultation._meta.db_table,
-        statement=Statement._meta.db_table,
-        record=VoteRecord._meta.db_table,
-        vote=Vote._meta.db_table,
-    )
+    sql = _vote_sql(newcomer=participant_number is not None)
     now = timezone.now()
     params: dict[str, Any] = {
         "address_counter": address_counter,
