@@ -85,8 +85,9 @@ class DemoLogin:
         """The code the authenticator app would show now, and the key to add it to a real app."""
         code = current_code(self.authenticator_key)
         return (
-            f"    then two-step sign-in code {code} (a new one every 30 s, each works once: run "
-            f"this again), or add this key to an authenticator app: {self.authenticator_key}"
+            f"    then two-step sign-in code {code} (a new one every 30 s, each works once; "
+            "`.venv/bin/multitrack demo --print-login` prints fresh ones), "
+            f"or add this key to an authenticator app: {self.authenticator_key}"
         )
 
 

@@ -65,14 +65,7 @@ class ProcessRetention:
 
     @property
     def changed(self) -> bool:
-        return any(
-            (
-                self.notes,
-                self.attachments,
-                self.ties,
-                self.survey_responses_unlinked,
-            )
-        )
+        return any(self.counts().values())
 
     def counts(self) -> dict[str, int]:
         return {
